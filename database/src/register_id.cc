@@ -139,7 +139,8 @@ Result<Family> classify(std::uint64_t index) {
       return badIndex(index, "arm32 coprocessor number " + std::to_string(cp) +
                                  " is out of range 0..15");
     if (size == 32) {
-      if (auto e = strayBits(index, kArchMask | kSizeMask | kGroupMask | kArm32Ns | 0x7fff,
+      // opc1 is 3 bits for 32-bit (MRC/MCR) registers: bit 6 is never set.
+      if (auto e = strayBits(index, kArchMask | kSizeMask | kGroupMask | kArm32Ns | 0x7fbf,
                              "arm32 32-bit coprocessor"))
         return *e;
       return Family::Arm32Cp32;

@@ -109,6 +109,7 @@ TEST(RegisterId, RejectsInvalidIndexesWithReason) {
            Case{0x6030000100139828ULL, "not part of"},          // stray bit 32
            Case{0x40200000001e0298ULL, "out of range"},         // cp 30
            Case{0x40300000000e0299ULL, "not part of"},          // cp64 with opc2
+           Case{0x40200000200e0149ULL, "not part of"},          // cp32 opc1 > 7 (found by fuzzing)
            Case{0x4040000000000000ULL, "32- or 64-bit"},
            Case{0x2030000300000174ULL, "KVM_X86_REG_TYPE_MSR"},
            Case{0x606000000015fff0ULL, "unknown SVE"},
