@@ -81,7 +81,8 @@ class JsonWriter {
   }
   void quote(std::string_view s) {
     out_ += '"';
-    for (unsigned char c : s) {
+    for (char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
       switch (c) {
       case '"': out_ += "\\\""; break;
       case '\\': out_ += "\\\\"; break;

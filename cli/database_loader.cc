@@ -1,0 +1,51 @@
+#include "database_loader.h"
+
+#include <cstdlib>
+
+#include "command.h"
+#include "regcompat/db/loader.h"
+
+namespace regcompat::cli {
+
+std::filesystem::path databasePath(const std::string &path) {
+  if (!path.empty()) return path;
+  if (const char *env = std::getenv("REGCOMPAT_DB"); env && *env) return env;
+  throw CommandError(kExitUsage, "no database: give --db DIR or set REGCOMPAT_DB");
+}
+
+std::shared_ptr<const db::Database> loadDatabaseOrThrow(const std::filesystem::path &dir) {
+  auto loaded = db::loadDatabase(dir);
+  if (!loaded) throw CommandError(kExitBadInput, "cannot load database " + dir.string() + ":\n" +
+                                                     loaded.errorText());
+  return std::make_shared<const db::Database>(std::move(loaded).value());
+}
+
+RegisterLookup makeLookup(const std::string &path) {
+  const char *env = std::getenv("REGCOMPAT_DB");
+  if (path.empty() && !(env && *env)) return RegisterLookup();
+  return RegisterLookup(loadDatabaseOrThrow(databasePath(path)));
+}
+
+db::CompatFile loadCompatFileOrThrow(const std::filesystem::path &file) {
+  auto loaded = db::loadCompatFile(file);
+  if (!loaded) throw CommandError(kExitBadInput, "cannot load compat file " + file.string() +
+                                                     ":\n" + loaded.errorText());
+  return std::move(loaded).value();
+}
+
+const db::RegisterSet &findSetOrThrow(const db::Database &database, const std::string &key) {
+  auto parsed = db::SetKey::parse(key);
+  if (!parsed) throw CommandError(kExitUsage, "bad register set key '" + key + "': " +
+                                                  parsed.error() +
+                                                  " (expected component/release/arch/"
+                                                  "accelerator/profile)");
+  const db::RegisterSet *set = database.findSet(parsed.value());
+  if (!set) {
+    std::string known;
+    for (const auto &s : database.sets) known += "\n  " + s.key.toString();
+    throw CommandError(kExitBadInput, "no register set " + key + " in the database; it has:" + known);
+  }
+  return *set;
+}
+
+} // namespace regcompat::cli

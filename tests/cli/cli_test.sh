@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# End-to-end tests of the `regcompat` command line: exit codes, messages,
+# JSON output and bad input, on the shipped sample database.
+# Usage: cli_test.sh REGCOMPAT_BINARY SOURCE_ROOT
+set -uo pipefail
+rc_bin=$1
+root=$2
+db="$root/database/sample"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+# expect CODE DESCRIPTION -- COMMAND...: runs COMMAND, checks its exit code;
+# stdout+stderr are left in $tmp/out for the checks that follow.
+expect() {
+  local want=$1 what=$2
+  shift 3
+  "$@" >"$tmp/out" 2>&1
+  local got=$?
+  if [ "$got" -eq "$want" ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $what: exit $got, want $want"
+    sed 's/^/    /' "$tmp/out" | head -20
+  fi
+}
+# contains TEXT DESCRIPTION: the last command's output contains TEXT.
+contains() {
+  if grep -qF -- "$1" "$tmp/out"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $2: output lacks '$1'"
+    sed 's/^/    /' "$tmp/out" | head -20
+  fi
+}
+
+# --- decode -----------------------------------------------------------------
+expect 0 "decode the bogus DBGDTRTX index" -- "$rc_bin" decode 0x40200000200e0298
+contains "p14,3,c0,c5,0,ns" "decoded AArch32 form"
+contains "opc1=3" "decoded opc1"
+expect 0 "decode a name through the catalogue" -- "$rc_bin" decode --db "$db" TCR2_EL1
+contains "0x603000000013c103" "TCR2_EL1 index"
+expect 0 "decode json" -- "$rc_bin" decode --format json S2_3_C0_C5_0 "MSR 0x6a0" p15,0,c2
+python3 - "$tmp/out" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: decode json shape"; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d[0]["index"] == "0x6030000000139828" and d[0]["family"] == "sysreg"
+assert (d[0]["op0"], d[0]["op1"], d[0]["crn"], d[0]["crm"], d[0]["op2"]) == (2, 3, 0, 5, 0)
+assert d[1]["arch"] == "x86_64" and d[1]["msr"] == 0x6a0
+assert d[2]["cp"] == 15 and d[2]["is64"] is True and d[2]["crm"] == 2
+PY
+expect 3 "decode rejects a malformed index" -- "$rc_bin" decode 0x6030000100139828
+contains "not part of" "reason for the malformed index"
+expect 3 "decode rejects an unknown name" -- "$rc_bin" decode --db "$db" NO_SUCH_REG
+contains "NO_SUCH_REG" "unknown name is named"
+expect 2 "decode without arguments is a usage error" -- "$rc_bin" decode
+expect 2 "unknown option is a usage error" -- "$rc_bin" decode --bogus 0x0
+
+# --- --help everywhere -----------------------------------------------------
+for cmd in "" decode db "db validate" "db show" "db diff" "db query" "db format" migrate-check; do
+  # shellcheck disable=SC2086
+  expect 0 "--help of '$cmd'" -- "$rc_bin" $cmd --help
+  contains "Usage" "--help of '$cmd' prints usage"
+done
+expect 0 "--version" -- "$rc_bin" --version
+contains "regcompat" "version string"
+
+# --- db ---------------------------------------------------------------------
+expect 0 "validate the sample" -- "$rc_bin" db validate "$db"
+contains "valid" "validate says valid"
+expect 1 "diff of two releases differs" -- "$rc_bin" db diff "$db" --from qemu/10.0.13 --to qemu/10.2.2
+contains "+ 0x40200000200e0298" "10.2.2 adds the bogus DBGDTRTX"
+expect 1 "kernel diff" -- "$rc_bin" db diff "$db" --from linux/6.12/arm64/kvm/base --to linux/7.1/arm64/kvm/base
+contains "- 0x603000000013c103" "TCR2_EL1 dropped from the 7.1 base list"
+contains "+ 0x6030000000160003" "VENDOR_HYP_BMAP_2 added"
+expect 0 "a set is identical to itself" -- "$rc_bin" db diff "$db" --from qemu/7.2/arm64/tcg/max --to qemu/7.2/arm64/tcg/max
+expect 0 "a database is identical to itself" -- "$rc_bin" db diff "$db" "$db"
+expect 0 "query by register" -- "$rc_bin" db query "$db" 'qemu/*/arm64/tcg' --register 0x40200000200e0298 --format json
+python3 - "$tmp/out" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: query json"; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert sorted(x["set"] for x in d) == ["qemu/10.2.2/arm64/tcg/cortex-a57", "qemu/10.2.2/arm64/tcg/max"], d
+PY
+expect 3 "show an unknown set" -- "$rc_bin" db show "$db" qemu/9.9/arm64/tcg/max
+contains "qemu/10.0.13/arm64/tcg/max" "unknown set lists the known ones"
+
+# Bad YAML: the error names file:line:col, the exit code is 3, nothing crashes.
+cp -r "$db" "$tmp/bad"
+f="$tmp/bad/releases/qemu/10.0.13.yaml"
+sed -i '0,/index: 0x6030000000139828/s//index: 0xZZZ/' "$f"
+line=$(grep -n 'index: 0xZZZ' "$f" | cut -d: -f1)
+expect 3 "validate reports a bad hex index" -- "$rc_bin" db validate "$tmp/bad"
+contains "10.0.13.yaml:$line:" "error names file and line"
+printf 'schema_version: 1\nname: [unclosed\n' > "$tmp/bad/regcompat-db.yaml"
+expect 3 "validate reports a YAML syntax error" -- "$rc_bin" db validate "$tmp/bad"
+contains "regcompat-db.yaml:" "syntax error names the file"
+
+# format: canonical input stays byte-identical.
+cp -r "$db" "$tmp/fmt"
+expect 0 "format the sample" -- "$rc_bin" db format "$tmp/fmt"
+if diff -r "$db" "$tmp/fmt" >/dev/null; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: format changed the canonical sample"; diff -r "$db" "$tmp/fmt" | head; fi
+
+# --- migrate-check ----------------------------------------------------------
+src=qemu/10.2.2/arm64/tcg/max
+dst=qemu/10.0.13/arm64/tcg/max
+expect 1 "10.2.2 -> 10.0.13 fails without a table" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst
+contains "0x40200000200e0298 (p14,3,c0,c5,0,ns, BOGUS_DBGDTR_EL0)" "names the bogus register"
+contains "load would fail" "summary"
+expect 0 "backward 10.0.13 -> 10.2.2 alone loads" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst --direction backward
+expect 1 "strict backward fails: the destination's extra register gets no value" -- \
+  "$rc_bin" migrate-check --db "$db" --source $src --dest $dst --direction backward --strict
+expect 0 "both directions load with virt-10.0's table" -- "$rc_bin" migrate-check --db "$db" \
+  --source $src --dest $dst --direction both --compat "$root/database/sample-compat/virt-10.0.yaml"
+contains "safe-missing" "the note says why it loads"
+expect 1 "kernel 6.12 -> 7.1 fails on TCR2/PIR registers" -- "$rc_bin" migrate-check --db "$db" \
+  --source linux/6.12/arm64/kvm/base --dest linux/7.1/arm64/kvm/base --format json
+python3 - "$tmp/out" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: migrate-check json"; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["loads"] is False
+errs = sorted(f["index"] for f in d["paths"][0]["findings"] if f["severity"] == "error")
+assert errs == ["0x603000000013c103", "0x603000000013c512", "0x603000000013c513"], errs
+PY
+expect 2 "bad direction" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst --direction sideways
+expect 2 "bad set key" -- "$rc_bin" migrate-check --db "$db" --source qemu/10.2.2 --dest $dst
+expect 2 "missing compat file" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst --compat "$tmp/nope.yaml"
+printf 'schema_version: 1\nmachine_type: virt-10.0\nhidden:\n  - {index: 0x123, reason: x}\n' > "$tmp/bad-compat.yaml"
+expect 3 "bad compat entry" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst --compat "$tmp/bad-compat.yaml"
+contains "bad-compat.yaml:4:" "compat error names file and line"
+REGCOMPAT_DB="$db" expect 1 "REGCOMPAT_DB is honoured" -- "$rc_bin" migrate-check --source $src --dest $dst
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
