@@ -5,7 +5,7 @@
 
 #include "command.h"
 #include "database_loader.h"
-#include "compat_conversion.h"
+#include "regcompat/generator/compat_conversion.h"
 #include "regcompat/json_writer.h"
 #include "regcompat/runtime/merge.h"
 #include "regcompat/runtime/report.h"
@@ -14,6 +14,8 @@
 namespace regcompat::cli {
 namespace {
 
+using generator::toCompatTable;
+using generator::toLocalRegisters;
 
 enum class Direction { Forward, Backward, Both };
 

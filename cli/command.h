@@ -30,5 +30,12 @@ void addFormatOption(CLI::App &cmd, OutputFormat &format);
 void addDecodeCommand(CLI::App &app, int &exitCode);
 void addDbCommands(CLI::App &app, int &exitCode);
 void addMigrateCheckCommand(CLI::App &app, int &exitCode);
+void addGenCommand(CLI::App &app, int &exitCode);
+void addCheckCommand(CLI::App &app, int &exitCode);
+void addExtractCommand(CLI::App &app, int &exitCode);
+// `probe stream|kvm` (cmd_probe.cc).
+void addProbeCommands(CLI::App &app, int &exitCode);
+// `extract linux`, added to the `extract` command group (cmd_extract_linux.cc).
+void addExtractLinuxSubcommand(CLI::App &extract, int &exitCode);
 
 } // namespace regcompat::cli

@@ -27,6 +27,10 @@ int main(int argc, char **argv) {
   addDecodeCommand(app, exitCode);
   addDbCommands(app, exitCode);
   addMigrateCheckCommand(app, exitCode);
+  addGenCommand(app, exitCode);
+  addCheckCommand(app, exitCode);
+  addExtractCommand(app, exitCode);
+  addProbeCommands(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {

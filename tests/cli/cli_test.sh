@@ -8,34 +8,8 @@ root=$2
 db="$root/database/sample"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-# expect CODE DESCRIPTION -- COMMAND...: runs COMMAND, checks its exit code;
-# stdout+stderr are left in $tmp/out for the checks that follow.
-expect() {
-  local want=$1 what=$2
-  shift 3
-  "$@" >"$tmp/out" 2>&1
-  local got=$?
-  if [ "$got" -eq "$want" ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $what: exit $got, want $want"
-    sed 's/^/    /' "$tmp/out" | head -20
-  fi
-}
-# contains TEXT DESCRIPTION: the last command's output contains TEXT.
-contains() {
-  if grep -qF -- "$1" "$tmp/out"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $2: output lacks '$1'"
-    sed 's/^/    /' "$tmp/out" | head -20
-  fi
-}
+# shellcheck source=assertions.sh
+source "$(dirname "$0")/assertions.sh"
 
 # --- decode -----------------------------------------------------------------
 expect 0 "decode the bogus DBGDTRTX index" -- "$rc_bin" decode 0x40200000200e0298
@@ -132,5 +106,4 @@ expect 3 "bad compat entry" -- "$rc_bin" migrate-check --db "$db" --source $src 
 contains "bad-compat.yaml:4:" "compat error names file and line"
 REGCOMPAT_DB="$db" expect 1 "REGCOMPAT_DB is honoured" -- "$rc_bin" migrate-check --source $src --dest $dst
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -1,6 +1,6 @@
-#include "compat_conversion.h"
+#include "regcompat/generator/compat_conversion.h"
 
-namespace regcompat::cli {
+namespace regcompat::generator {
 
 Result<runtime::CompatTable> toCompatTable(const db::CompatFile &file) {
   runtime::CompatTableSpec spec;
@@ -25,4 +25,4 @@ runtime::LocalRegisterList toLocalRegisters(const db::RegisterSet &set) {
   return list;
 }
 
-} // namespace regcompat::cli
+} // namespace regcompat::generator

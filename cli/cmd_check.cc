@@ -1,0 +1,173 @@
+// `regcompat check`: the release gate. Which required migrations of the
+// policy fail as things stand (without compat tables, or under the compat
+// files shipped now), the register responsible for each failure and the
+// table entry that fixes it; refuses (exit bit 8) a release that breaks a
+// migration no table can fix.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "command.h"
+#include "database_loader.h"
+#include "gen_support.h"
+#include "regcompat/db/atomic_file.h"
+#include "regcompat/generator/release_gate.h"
+#include "regcompat/generator/unified_diff.h"
+
+namespace regcompat::cli {
+namespace {
+
+using generator::kGateError;
+using generator::kGateUsage;
+
+constexpr const char *kCheckExitHelp =
+    "Exit status (a bit field, like abidiff's): 0 every checked migration loads as things stand; "
+    "bit 0 (1) error: invalid input or internal error; bit 1 (2) usage error; bit 2 (4) change: "
+    "a required migration fails without compat tables (or under the --compat files) and the "
+    "generated tables fix it; bit 3 (8) incompatible change: a required migration fails under "
+    "every table the policy allows (the release breaks it). 12 = both.";
+
+struct CheckOptions {
+  std::string db, policy;
+  std::string candidate;
+  std::vector<std::string> compat;
+  std::string suggest;
+  OutputFormat format = OutputFormat::Text;
+};
+
+struct CurrentFile {
+  std::string path;
+  std::string text;  // as on disk: the patch applies to this
+  db::CompatFile file;
+};
+
+std::string readText(const std::filesystem::path &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw CommandError(kGateError, "cannot read " + path.string());
+  return text.str();
+}
+
+// Every compat file named by --compat: files, or directories of *.yaml files.
+std::map<std::string, CurrentFile> loadCurrent(const std::vector<std::string> &paths) {
+  std::map<std::string, CurrentFile> out;
+  auto add = [&](const std::filesystem::path &path) {
+    db::CompatFile file = loadCompatFileOrThrow(path);
+    CurrentFile current{path.string(), readText(path), file};
+    auto [it, inserted] = out.emplace(file.machine_type, std::move(current));
+    if (!inserted)
+      throw CommandError(kGateError, "two compat files for " + file.machine_type + ": " +
+                                         it->second.path + " and " + path.string());
+  };
+  for (const std::string &p : paths) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec)) {
+      std::vector<std::filesystem::path> files;
+      for (const auto &entry : std::filesystem::directory_iterator(p, ec))
+        if (entry.path().extension() == ".yaml" && !db::isAtomicWriteTemporary(entry.path().filename()))
+          files.push_back(entry.path());
+      if (ec) throw CommandError(kGateError, "cannot list " + p + ": " + ec.message());
+      std::sort(files.begin(), files.end());
+      for (const auto &f : files) add(f);
+    } else {
+      add(p);
+    }
+  }
+  return out;
+}
+
+// Where a machine type's compat file lives (for the patch): its --compat
+// file, else <dir>/<machine-type>.yaml in the first --compat directory, else
+// <machine-type>.yaml.
+std::string compatPath(const std::map<std::string, CurrentFile> &current,
+                       const std::vector<std::string> &paths, const std::string &machine_type) {
+  if (auto it = current.find(machine_type); it != current.end()) return it->second.path;
+  for (const std::string &p : paths) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec))
+      return (std::filesystem::path(p) / (machine_type + ".yaml")).lexically_normal().string();
+  }
+  return machine_type + ".yaml";
+}
+
+int run(const CheckOptions &opt) {
+  const GenerationInputs inputs = loadGenerationInputs(opt.db, opt.policy, false);
+  const generator::Analysis &analysis = *inputs.analysis;
+
+  generator::GateOptions gate;
+  if (!opt.candidate.empty()) gate.candidate = opt.candidate;
+  std::map<std::string, CurrentFile> current;
+  if (!opt.compat.empty()) {
+    current = loadCurrent(opt.compat);
+    gate.current.emplace();
+    for (const auto &[machine_type, file] : current) (*gate.current)[machine_type] = file.file;
+  }
+  auto report = generator::runGate(analysis, gate);
+  if (!report) throw CommandError(kGateUsage, report.error());
+
+  std::cout << (opt.format == OutputFormat::Json ? generator::renderGateJson(analysis, gate, *report)
+                                                 : generator::renderGateText(analysis, gate, *report));
+  if (!opt.suggest.empty()) {
+    std::string patch;
+    for (const db::CompatFile &file : report->suggested) {
+      const std::string path = compatPath(current, opt.compat, file.machine_type);
+      auto it = current.find(file.machine_type);
+      patch += generator::unifiedDiff(it == current.end() ? "" : it->second.text,
+                                      db::renderCompatFile(file),
+                                      it == current.end() ? "" : path, path);
+    }
+    if (opt.suggest == "-") {
+      std::cout << patch;
+    } else {
+      auto written = db::writeFileAtomically(opt.suggest, patch);
+      if (!written) throw CommandError(kGateError, "cannot write " + opt.suggest + ": " + written.error());
+      std::cerr << "regcompat check: " << (patch.empty() ? "no fix to suggest; wrote an empty patch to "
+                                                         : "wrote the suggested compat entries as a patch to ")
+                << opt.suggest << "\n";
+    }
+  }
+  return report->exitBits();
+}
+
+} // namespace
+
+void addCheckCommand(CLI::App &app, int &exitCode) {
+  auto opt = std::make_shared<CheckOptions>();
+  auto *cmd = app.add_subcommand(
+      "check",
+      "Release gate: check every migration the policy requires (or only those from or to "
+      "--candidate). For each one that fails without compat tables (or under the --compat "
+      "files): machine type, source and destination platforms, direction, each register "
+      "responsible (name, index, decoded form, side) and the generated table entry that fixes "
+      "it, or why none can");
+  cmd->add_option("--db", opt->db, "Database directory (default: $REGCOMPAT_DB)");
+  cmd->add_option("--policy", opt->policy, "Support policy (YAML, generator/POLICY.md)")->required();
+  cmd->add_option("--candidate", opt->candidate,
+                  "Only migrations from or to this release (product, hypervisor or kernel release)");
+  cmd->add_option("--compat", opt->compat,
+                  "Judge migrations under these compat files (files, or directories of "
+                  "<machine-type>.yaml) instead of without tables; repeatable");
+  cmd->add_option("--suggest", opt->suggest,
+                  "Write the fixing table entries as a unified diff against the compat files "
+                  "(new files when there are none) to this file ('-': stdout); apply with "
+                  "patch -p1");
+  addFormatOption(*cmd, opt->format);
+  cmd->footer(kCheckExitHelp);
+  cmd->callback([opt, &exitCode] {
+    // The gate's exit status is its own bit field: map every failure onto it.
+    try {
+      exitCode = run(*opt);
+    } catch (const CommandError &e) {
+      throw CommandError(e.code() == kExitUsage || e.code() == kGateUsage ? kGateUsage : kGateError,
+                         e.what());
+    } catch (const std::exception &e) {
+      throw CommandError(kGateError, std::string("internal error: ") + e.what());
+    }
+  });
+}
+
+} // namespace regcompat::cli

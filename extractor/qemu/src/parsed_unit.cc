@@ -1,0 +1,89 @@
+#include "parsed_unit.h"
+
+#include <clang/AST/ASTConsumer.h>
+#include <clang/AST/Decl.h>
+#include <clang/Basic/SourceManager.h>
+#include <clang/Frontend/FrontendActions.h>
+
+namespace regcompat::extract::qemu {
+
+using namespace clang;
+
+namespace {
+
+// Skips a body only when it is in the main file (header inline functions are
+// cheap to keep and the lexical pass does not see them) and BodyNeeds says
+// no part of the scan reads it.
+class KeepNeededBodies : public ASTConsumer {
+ public:
+  explicit KeepNeededBodies(const BodyNeeds *needs) : needs_(needs) {}
+  bool shouldSkipFunctionBody(Decl *d) override {
+    const auto *fd = dyn_cast<FunctionDecl>(d);
+    if (!needs_ || !fd || !fd->getIdentifier()) return false;
+    const SourceManager &sm = d->getASTContext().getSourceManager();
+    if (!sm.isInMainFile(sm.getExpansionLoc(d->getLocation()))) return false;
+    if (!needs_->canSkip(fd->getName().str())) return false;
+    ++skipped;
+    return true;
+  }
+  std::size_t skipped = 0;
+
+ private:
+  const BodyNeeds *needs_;
+};
+
+class ParseAction : public ASTFrontendAction {
+ public:
+  explicit ParseAction(const BodyNeeds *needs) : needs_(needs) {}
+  std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &, StringRef) override {
+    auto c = std::make_unique<KeepNeededBodies>(needs_);
+    consumer_ = c.get();
+    return c;
+  }
+  std::size_t skipped() const { return consumer_ ? consumer_->skipped : 0; }
+
+ private:
+  const BodyNeeds *needs_;
+  KeepNeededBodies *consumer_ = nullptr;  // owned by the CompilerInstance
+};
+
+}  // namespace
+
+ParsedUnit::~ParsedUnit() {
+  // The diagnostics client belonged to the parse; nothing reports any more.
+  if (ci_ && ci_->hasDiagnostics()) ci_->getDiagnostics().setClient(new IgnoringDiagConsumer(), true);
+  action_.reset();
+  ci_.reset();
+}
+
+std::size_t ParsedUnit::skippedBodies() const { return static_cast<const ParseAction &>(*action_).skipped(); }
+
+bool UnitParser::runInvocation(std::shared_ptr<CompilerInvocation> invocation, FileManager *files,
+                               std::shared_ptr<PCHContainerOperations> pch, DiagnosticConsumer *diagnostics) {
+  // A file with several compile commands: the first one is the unit.
+  if (unit_) return true;
+  invocation->getFrontendOpts().SkipFunctionBodies = needs_ != nullptr;
+  // Keep what the matchers read after the parse (the driver asks cc1 to
+  // leak it at exit, which a library must not rely on).
+  invocation->getFrontendOpts().DisableFree = false;
+  auto ci = std::make_unique<CompilerInstance>(std::move(pch));
+  ci->setInvocation(std::move(invocation));
+  ci->createDiagnostics(diagnostics, /*ShouldOwnClient=*/false);
+  if (!ci->hasDiagnostics()) return false;
+  ci->setFileManager(files);
+  ci->createSourceManager(*files);
+  if (!ci->createTarget()) return false;
+  auto action = std::make_unique<ParseAction>(needs_);
+  if (ci->getFrontendOpts().Inputs.empty() || !action->BeginSourceFile(*ci, ci->getFrontendOpts().Inputs[0]))
+    return false;
+  if (llvm::Error err = action->Execute()) {
+    llvm::consumeError(std::move(err));
+    return false;
+  }
+  // The client outlives nothing of ours: from here on nothing reports.
+  ci->getDiagnostics().setClient(new IgnoringDiagConsumer(), true);
+  unit_ = std::make_unique<ParsedUnit>(std::move(ci), std::move(action));
+  return true;
+}
+
+}  // namespace regcompat::extract::qemu

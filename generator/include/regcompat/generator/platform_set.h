@@ -1,0 +1,70 @@
+// A policy bound to a database: every platform the policy supports, with the
+// register list it migrates, and the policy's register annotations resolved
+// to indexes.
+//
+// A platform is (product release, kernel release, accelerator, CPU model).
+// Its register list comes from the accelerator's component (POLICY.md,
+// "Platforms"): under tcg QEMU's set qemu/<hypervisor>/<arch>/tcg/<model>,
+// under kvm the kernel's set linux/<kernel>/<arch>/kvm/<profile>.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "regcompat/db/database.h"
+#include "regcompat/db/diagnostic.h"
+#include "regcompat/generator/policy.h"
+#include "regcompat/register_id.h"
+#include "regcompat/runtime/register_list.h"
+
+namespace regcompat::generator {
+
+struct Platform {
+  std::string id;           // "10.0.13/6.12/tcg/max"
+  std::size_t product = 0;  // rank in PlatformSet::products (0 = oldest)
+  std::string kernel;
+  std::string accelerator;
+  std::string cpu_model;
+  const db::RegisterSet *set = nullptr;
+  runtime::LocalRegisterList registers;  // toLocalRegisters(*set), sorted by index
+
+  // "tcg/max": platforms migrate only within their group.
+  std::string group() const { return accelerator + "/" + cpu_model; }
+  // Where the register list comes from: "qemu" (tcg) or "linux" (kvm) ...
+  std::string_view component() const { return componentOf(accelerator); }
+  // ... and which release of it: the hypervisor or the kernel release.
+  const std::string &componentRelease(const std::vector<const Product *> &products) const;
+
+  const runtime::LocalRegister *find(std::uint64_t index) const;  // binary search
+};
+
+struct PlatformSet {
+  const Policy *policy = nullptr;
+  const db::Database *database = nullptr;
+  std::vector<const Product *> products;  // by release, oldest first
+  std::vector<Platform> platforms;        // by (product, kernel, accelerator, model)
+  // Every resolved register annotation (a name may stand for several indexes,
+  // e.g. the AArch64 and the AArch32 view of one register).
+  std::map<RegisterId, const RegisterAnnotation *> annotations;
+
+  const RegisterAnnotation *annotation(RegisterId id) const;
+  // The catalogue's or the ABI's name, else the generic text form.
+  std::string displayName(RegisterId id) const;
+  // The name when one is known (for compat files, which only take names).
+  std::optional<std::string> knownName(RegisterId id) const;
+  const std::string &componentRelease(const Platform &p) const {
+    return p.componentRelease(products);
+  }
+  std::optional<std::size_t> productRank(std::string_view release) const;
+};
+
+// Checks the policy against the database, with diagnostics at the policy's
+// positions: the architecture and every product's releases exist, every
+// platform's register set exists, every annotated register resolves. The
+// result points into `policy` and `database`: keep both alive.
+db::Outcome<PlatformSet> bindPolicy(const Policy &policy, const db::Database &database);
+
+} // namespace regcompat::generator

@@ -1,0 +1,62 @@
+#include "regcompat/generator/analysis.h"
+
+#include <algorithm>
+
+#include "regcompat/generator/table_solver.h"
+
+namespace regcompat::generator {
+
+std::size_t MachineTypeResult::brokenWithout() const {
+  return static_cast<std::size_t>(std::count_if(verdicts.begin(), verdicts.end(),
+                                                [](const EdgeVerdict &v) { return !v.without_table.loads; }));
+}
+
+std::size_t MachineTypeResult::brokenWith() const {
+  return static_cast<std::size_t>(std::count_if(verdicts.begin(), verdicts.end(),
+                                                [](const EdgeVerdict &v) { return !v.with_table.loads; }));
+}
+
+std::size_t Analysis::requiredMigrations() const {
+  std::size_t n = 0;
+  for (const auto &m : machine_types) n += m.graph.edges.size();
+  return n;
+}
+
+std::size_t Analysis::brokenWithout() const {
+  std::size_t n = 0;
+  for (const auto &m : machine_types) n += m.brokenWithout();
+  return n;
+}
+
+std::size_t Analysis::brokenWith() const {
+  std::size_t n = 0;
+  for (const auto &m : machine_types) n += m.brokenWith();
+  return n;
+}
+
+const MachineTypeResult *Analysis::find(std::string_view machine_type) const {
+  for (const auto &m : machine_types)
+    if (m.graph.name() == machine_type) return &m;
+  return nullptr;
+}
+
+Result<Analysis> analyze(const PlatformSet &set, const AnalysisOptions &options) {
+  Analysis analysis;
+  analysis.set = &set;
+  std::vector<MachineTypeGraph> graphs = buildGraphs(set);
+  std::vector<MachineTable> tables = solveTables(set, graphs);
+  for (std::size_t i = 0; i < graphs.size(); ++i) {
+    auto runtime_table = tables[i].toRuntime();
+    if (!runtime_table)
+      return fail("the computed table of " + graphs[i].name() +
+                  " is not a valid runtime table: " + runtime_table.error());
+    MachineTypeResult result{std::move(graphs[i]), std::move(tables[i]),
+                             std::move(runtime_table).value(), {}, {}};
+    result.verdicts = verifyEdges(set, result.graph, result.runtime_table);
+    if (options.pools) result.pools = findPools(set, result.graph, result.runtime_table);
+    analysis.machine_types.push_back(std::move(result));
+  }
+  return analysis;
+}
+
+} // namespace regcompat::generator
