@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Acceptance on the shipped real database (database/real/, extracted from the
+# upstream sources of QEMU 7.2, 10.0.13, 10.2.2 and Linux 6.12.107, 7.1.8)
+# under database/real-policy.yaml:
+#   (a) 10.2.2 -> 10.0.13 under TCG fails on the bogus DBGDTRTX 0x40200000200e0298;
+#   (b) 6.12 -> 7.1 under KVM fails on TCR2_EL1, PIRE0_EL1, PIR_EL1;
+#   (c) 7.1 -> 6.12 under KVM fails on VENDOR_HYP_BMAP_2;
+#   (d) the generated tables make every required migration load, and the QEMU
+#       form of virt-10.0 carries those indexes in the right properties;
+#   (e) 7.2 <-> 10.0.13 names registers gained, lost and changed.
+# Usage: real_db_test.sh REGCOMPAT_BINARY SOURCE_ROOT
+set -uo pipefail
+rc_bin=$1
+root=$2
+db="$root/database/real"
+policy="$root/database/real-policy.yaml"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=assertions.sh
+source "$(dirname "$0")/assertions.sh"
+
+# --- the database -----------------------------------------------------------
+expect 0 "validate the real database" -- "$rc_bin" db validate "$db"
+contains "valid" "validate says valid"
+big=$(find "$db" -type f -size +2048k)
+if [ -z "$big" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: files over 2 MiB: $big"; fi
+
+# --- check without compat tables: (a) (b) (c) (e) ---------------------------
+expect 4 "check: fixable breaks without compat tables" -- \
+  "$rc_bin" check --db "$db" --policy "$policy" --format json
+json "check json: 308 checked, 180 broken, all fixable" '
+assert d["checked"] == 308 and len(d["broken"]) == 180, (d["checked"], len(d["broken"]))
+assert all(b["fixable"] for b in d["broken"])'
+
+json "(a) every 10.2.2 -> 10.0.13 TCG migration names the bogus DBGDTRTX" '
+B = [b for b in d["broken"] if b["source"].startswith("10.2.2/") and b["dest"].startswith("10.0.13/") and "/tcg/" in b["source"]]
+models = {b["source"].split("/")[3] for b in B}
+assert models == {"cortex-a53", "cortex-a57", "cortex-a72", "neoverse-n1", "a64fx", "max"}, models
+assert len(B) == 48, len(B)   # 6 models x 2x2 kernels x machine types virt-7.2 and virt-10.0
+for b in B:
+    r = [r for r in b["registers"] if r["index"] == "0x40200000200e0298"]
+    assert r and r[0]["kind"] == "not-here" and r[0]["side"] == "source only", b
+    assert r[0]["fix"]["entry"] == "hidden", r'
+
+json "(b) every 6.12 -> 7.1 KVM migration names TCR2_EL1, PIRE0_EL1, PIR_EL1" '
+B = [b for b in d["broken"] if "/kvm/" in b["source"] and b["source"].split("/")[1] == "6.12.107" and b["dest"].split("/")[1] == "7.1.8"]
+assert len(B) == 14, len(B)
+want = {"0x603000000013c103": "TCR2_EL1", "0x603000000013c512": "PIRE0_EL1", "0x603000000013c513": "PIR_EL1"}
+for b in B:
+    got = {r["index"]: r for r in b["registers"]}
+    for i, n in want.items():
+        assert i in got and got[i]["name"] == n and got[i]["kind"] == "not-here", (b["source"], b["dest"], i)
+        assert got[i]["fix"]["entry"] == "safe-missing", got[i]'
+
+json "(c) every 7.1 -> 6.12 KVM migration names VENDOR_HYP_BMAP_2" '
+B = [b for b in d["broken"] if "/kvm/" in b["source"] and b["source"].split("/")[1] == "7.1.8" and b["dest"].split("/")[1] == "6.12.107"]
+assert len(B) == 14, len(B)
+for b in B:
+    r = [r for r in b["registers"] if r["index"] == "0x6030000000160003"]
+    assert r and "VENDOR_HYP_BMAP_2" in r[0]["name"] and r[0]["fix"]["entry"] == "hidden", b'
+
+json "KVM migrations under one kernel all load" '
+assert not [b for b in d["broken"] if "/kvm/" in b["source"] and b["source"].split("/")[1] == b["dest"].split("/")[1]]'
+
+json "(e) 7.2 <-> 10.0.13 under TCG: registers gained, lost and changed are named" '
+def edges(s, t, m):
+    return [b for b in d["broken"] if b["source"].startswith(s + "/") and b["dest"].startswith(t + "/") and b["source"].endswith("/tcg/" + m)]
+for m in ["cortex-a53", "cortex-a57", "cortex-a72", "neoverse-n1", "a64fx", "max"]:
+    assert len(edges("7.2", "10.0.13", m)) == 4 and len(edges("10.0.13", "7.2", m)) == 4, m
+# forward: PAR (AArch32, 64-bit) was dropped by 10.0.13; CTR_EL0 of max changed
+fwd = {r["index"]: r for r in edges("7.2", "10.0.13", "max")[0]["registers"]}
+assert fwd["0x40200000200f3a00"]["kind"] == "not-here" and "dropped" in fwd["0x40200000200f3a00"]["story"]
+ctr = fwd["0x603000000013d801"]
+assert ctr["kind"] == "constant-mismatch" and ctr["side"] == "both", ctr
+# backward: DBGDTRTX (AArch32, opc1 0) was added by 10.0.13
+bwd = {r["index"]: r for r in edges("10.0.13", "7.2", "cortex-a57")[0]["registers"]}
+assert bwd["0x40200000200e0280"]["kind"] == "not-here" and "added" in bwd["0x40200000200e0280"]["story"]
+assert any(r["kind"] == "constant-mismatch" for r in bwd.values())'
+
+# --- (d) the generated tables ----------------------------------------------
+expect 0 "gen: every required migration loads with the tables" -- \
+  "$rc_bin" gen --db "$db" --policy "$policy" --qemu "$tmp/virt-compat.c" --compat-dir "$tmp/compat" --json "$tmp/gen.json"
+expect 0 "check under the generated compat files" -- \
+  "$rc_bin" check --db "$db" --policy "$policy" --compat "$tmp/compat"
+contains "0 fail under the current compat files" "nothing fails under the tables"
+python3 - "$tmp/virt-compat.c" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: (d) QEMU form of virt-10.0"; }
+import re, sys
+text = open(sys.argv[1]).read()
+block = text[text.index("arm_virt_10_0_mig_regs_compat[] = {"):]
+block = block[:block.index("\n};")]
+def prop(name):
+    m = re.search(r'"%s",\s*((?:"[^"]*"\s*)+)\}' % name, block)
+    return set("".join(re.findall(r'"([^"]*)"', m.group(1))).split(","))
+hidden, safe = prop("x-mig-hidden-regs"), prop("x-mig-safe-missing-regs")
+assert {"0x40200000200e0298", "0x6030000000160003"} <= hidden, hidden
+assert safe == {"0x603000000013c103", "0x603000000013c512", "0x603000000013c513"}, safe
+assert not hidden & safe
+PY
+python3 - "$tmp/gen.json" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: (d) gen json summary"; }
+import json, sys
+g = json.load(open(sys.argv[1]))
+s = g["summary"]
+assert (s["platforms"], s["required_migrations"], s["failing_without_tables"], s["failing_with_tables"]) == (42, 308, 180, 0), s
+for mt in g["machine_types"]:
+    assert all(m["with_table"]["loads"] for m in mt["migrations"]), mt["name"]
+PY
+
+finish
