@@ -5,6 +5,8 @@
 // arch/x86/include/uapi/asm/kvm.h (KVM_X86_REG_TYPE_MSR).
 #include "regcompat/register_id.h"
 
+#include "regcompat/hex_format.h"
+
 #include <charconv>
 #include <cstdio>
 #include <string>
@@ -48,19 +50,9 @@ unsigned bits(std::uint64_t v, unsigned hi, unsigned lo) {
   return static_cast<unsigned>((v >> lo) & ((1ULL << (hi - lo + 1)) - 1));
 }
 
-std::string hex64(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-std::string hexShort(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 Error badIndex(std::uint64_t index, const std::string &why) {
-  return fail("invalid register index " + hex64(index) + ": " + why);
+  return fail("invalid register index " + hexIndex(index) + ": " + why);
 }
 
 // Rejects bits outside `allowed` with a message naming them.
@@ -68,7 +60,7 @@ std::optional<Error> strayBits(std::uint64_t index, std::uint64_t allowed,
                                const char *family) {
   const std::uint64_t stray = index & ~allowed;
   if (stray == 0) return std::nullopt;
-  return badIndex(index, std::string("bits ") + hexShort(stray) +
+  return badIndex(index, std::string("bits ") + hexValue(stray) +
                              " are not part of a " + family + " index");
 }
 
@@ -125,12 +117,12 @@ Result<Family> classify(std::uint64_t index) {
       } else if (low < kSveFfrBase + 32) {
         if (auto e = need(256, "SVE FFR")) return *e;
       } else {
-        return badIndex(index, "unknown SVE register offset " + hexShort(low));
+        return badIndex(index, "unknown SVE register offset " + hexValue(low));
       }
       return Family::Arm64Sve;
     }
     default:
-      return badIndex(index, "unknown arm64 register group " + hexShort(group));
+      return badIndex(index, "unknown arm64 register group " + hexValue(group));
     }
   }
   if (arch == kArchArm32) {
@@ -157,14 +149,14 @@ Result<Family> classify(std::uint64_t index) {
   }
   if (arch == kArchX86) {
     if ((index & 0x000000ff00000000ULL) != kX86TypeMsr)
-      return badIndex(index, "x86 index type " + hexShort(bits(index, 39, 32)) +
+      return badIndex(index, "x86 index type " + hexValue(bits(index, 39, 32)) +
                                  " is not KVM_X86_REG_TYPE_MSR (2)");
     if (auto e = strayBits(index, kArchMask | kSizeMask | 0x000000ffffffffffULL, "x86 MSR"))
       return *e;
     if (size != 64) return badIndex(index, "x86 MSR indexes are 64-bit");
     return Family::X86Msr;
   }
-  return badIndex(index, "unknown architecture byte " + hexShort(index >> 56) +
+  return badIndex(index, "unknown architecture byte " + hexValue(index >> 56) +
                              " (0x60 arm64, 0x40 arm32, 0x20 x86)");
 }
 
@@ -435,7 +427,7 @@ RegisterFields RegisterId::fields() const {
   return X86MsrFields{};
 }
 
-std::string RegisterId::hex() const { return hex64(index_); }
+std::string RegisterId::hex() const { return hexIndex(index_); }
 
 std::string RegisterId::toText() const {
   const RegisterFields f = fields();
@@ -443,7 +435,7 @@ std::string RegisterId::toText() const {
     return "S" + std::to_string(s->op0) + "_" + std::to_string(s->op1) + "_C" +
            std::to_string(s->crn) + "_C" + std::to_string(s->crm) + "_" + std::to_string(s->op2);
   if (auto *c = std::get_if<Arm64CoreFields>(&f))
-    return "core:" + hexShort(c->offset) + "/" + std::to_string(c->size_bits);
+    return "core:" + hexValue(c->offset) + "/" + std::to_string(c->size_bits);
   if (auto *d = std::get_if<Arm64DemuxFields>(&f)) {
     if (d->id == 0) return "ccsidr:" + std::to_string(d->value);
     return "demux:" + std::to_string(d->id) + ":" + std::to_string(d->value);
@@ -468,7 +460,7 @@ std::string RegisterId::toText() const {
     if (a->ns) s += ",ns";
     return s;
   }
-  if (auto *m = std::get_if<X86MsrFields>(&f)) return "MSR " + hexShort(m->msr);
+  if (auto *m = std::get_if<X86MsrFields>(&f)) return "MSR " + hexValue(m->msr);
   return hex();
 }
 

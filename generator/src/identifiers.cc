@@ -38,16 +38,5 @@ std::string commentText(std::string_view text) {
   return out;
 }
 
-std::string hex16(std::uint64_t value) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(value));
-  return buf;
-}
-
-std::string hexValue(std::uint64_t value) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
-  return buf;
-}
 
 } // namespace regcompat::generator

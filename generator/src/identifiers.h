@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "regcompat/hex_format.h"
+
 namespace regcompat::generator {
 
 // "virt-10.0" -> "virt_10_0", "virt-rhel9.6.0" -> "virt_rhel9_6_0": every
@@ -17,9 +19,8 @@ std::string machineTypeIdentifier(std::string_view machine_type);
 // non-printable or non-ASCII bytes, no trigraph-like "??".
 std::string commentText(std::string_view text);
 
-// 0x%016llx, the index form every emitter writes.
-std::string hex16(std::uint64_t value);
-// 0x%llx, a value.
-std::string hexValue(std::uint64_t value);
+// 0x%016llx, the index form every emitter writes; 0x%llx, a value.
+inline std::string hex16(std::uint64_t value) { return regcompat::hexIndex(value); }
+using regcompat::hexValue;
 
 } // namespace regcompat::generator

@@ -2,22 +2,17 @@
 
 #include <cstdio>
 
+#include "regcompat/hex_format.h"
 #include "regcompat/register_id.h"
 
 namespace regcompat::runtime {
 
-std::string formatValue(std::uint64_t value) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
-  return buf;
-}
+std::string formatValue(std::uint64_t value) { return hexValue(value); }
 
 std::string describeRegister(std::uint64_t index, const NameResolver &resolver) {
   auto id = RegisterId::fromIndex(index);
   if (!id) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(index));
-    return std::string(buf) + " (invalid index)";
+    return hexIndex(index) + " (invalid index)";
   }
   std::optional<std::string> name;
   if (resolver) name = resolver(index);

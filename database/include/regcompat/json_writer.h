@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "regcompat/hex_format.h"
+
 namespace regcompat {
 
 class JsonWriter {
@@ -41,11 +43,7 @@ class JsonWriter {
   JsonWriter &field(std::string_view k, const T &v) { key(k); return value(v); }
 
   // 64-bit values as "0x..." strings: JSON numbers lose precision past 2^53.
-  static std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-    return buf;
-  }
+  static std::string hex(std::uint64_t v) { return hexIndex(v); }
 
   const std::string &str() const { return out_; }
   std::string take() { if (pretty_) out_ += '\n'; return std::move(out_); }

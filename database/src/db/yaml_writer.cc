@@ -81,17 +81,6 @@ std::string scalar(std::string_view text) {
   return canBePlain(text) ? std::string(text) : doubleQuoted(text);
 }
 
-std::string hexIndex(std::uint64_t index) {
-  std::array<char, 24> text{};
-  std::snprintf(text.data(), text.size(), "0x%016llx", static_cast<unsigned long long>(index));
-  return text.data();
-}
-
-std::string hexValue(std::uint64_t value) {
-  std::array<char, 24> text{};
-  std::snprintf(text.data(), text.size(), "0x%llx", static_cast<unsigned long long>(value));
-  return text.data();
-}
 
 FlowMap &FlowMap::add(std::string_view key, std::string rendered_value) {
   text_ += text_.empty() ? "{" : ", ";

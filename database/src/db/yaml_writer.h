@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "regcompat/hex_format.h"
+
 namespace regcompat::db::yaml {
 
 // A string as a YAML scalar: plain when that reads back as the same string
@@ -17,8 +19,8 @@ namespace regcompat::db::yaml {
 // not a word like "true" or "null"), otherwise double-quoted with escapes.
 std::string scalar(std::string_view text);
 
-std::string hexIndex(std::uint64_t index);  // 0x%016x
-std::string hexValue(std::uint64_t value);  // 0x%x
+using regcompat::hexIndex;  // 0x%016x
+using regcompat::hexValue;  // 0x%x
 
 // "{key: value, key: value}" with values already rendered.
 class FlowMap {
