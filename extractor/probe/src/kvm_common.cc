@@ -62,8 +62,8 @@ constexpr CpuidBit kCpuidBits[] = {
 
 void readX86(HostInfo &info) {
   unsigned a = 0, b = 0, c = 0, d = 0;
-  const unsigned max_leaf = __get_cpuid_max(0, nullptr);
-  const unsigned max_ext = __get_cpuid_max(0x80000000, nullptr);
+  const auto max_leaf = static_cast<unsigned>(__get_cpuid_max(0, nullptr));
+  const auto max_ext = static_cast<unsigned>(__get_cpuid_max(0x80000000, nullptr));
   __cpuid(0, a, b, c, d);
   char vendor[13] = {};
   for (int k = 0; k < 4; ++k) {
