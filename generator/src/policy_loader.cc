@@ -9,11 +9,12 @@
 #include "identifiers.h"
 #include "regcompat/db/release.h"
 #include "regcompat/db/vocabulary.h"
-#include "yaml_tree.h"
+#include "regcompat/db/yaml_document.h"
 
 namespace regcompat::generator {
 namespace {
 
+namespace yaml = db::yaml;
 using yaml::Node;
 
 struct KeySpec {
@@ -23,13 +24,12 @@ struct KeySpec {
 
 class Reader {
  public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
+  explicit Reader(std::string file) : file_(list_, std::move(file)) {}
 
-  void error(yaml::Position p, std::string message) {
-    diagnostics_.push_back(db::Diagnostic{file_, p.line, p.column, std::move(message)});
-  }
-  std::vector<db::Diagnostic> &diagnostics() { return diagnostics_; }
-  const std::string &file() const { return file_; }
+  void error(db::TextPosition p, std::string message) { file_.error(p, std::move(message)); }
+  db::FileDiagnostics &sink() { return file_; }
+  bool failed() const { return file_.errorCount() > 0; }
+  std::vector<db::Diagnostic> takeDiagnostics() { return list_.take(); }
 
   // The entries of a map checked against its schema; reports unknown,
   // duplicate and missing keys. Empty when `node` is not a map (reported).
@@ -42,9 +42,9 @@ class Reader {
       return out;
     }
     std::map<std::string, unsigned> first_line;
-    for (std::size_t i = 0; i < node.keys.size(); ++i) {
-      const Node &key = node.keys[i];
-      const Node &value = node.values[i];
+    for (std::size_t i = 0; i < node.entries.size(); ++i) {
+      const Node &key = node.entries[i].key;
+      const Node &value = node.entries[i].value;
       bool known = false;
       for (const KeySpec &spec : schema) known = known || spec.name == key.text;
       if (!known) {
@@ -143,8 +143,8 @@ class Reader {
   }
 
  private:
-  std::string file_;
-  std::vector<db::Diagnostic> diagnostics_;
+  db::DiagnosticList list_;
+  db::FileDiagnostics file_;
 };
 
 SourcePosition pos(const Node &node) { return {node.position.line, node.position.column}; }
@@ -221,11 +221,11 @@ void readAccelerators(Reader &r, const Node &node, Policy &policy) {
                                std::string(yaml::describe(node)));
     return;
   }
-  if (node.keys.empty()) r.error(node.position, "accelerators: no accelerator is supported");
+  if (node.entries.empty()) r.error(node.position, "accelerators: no accelerator is supported");
   UniqueNames names(r, "accelerator");
-  for (std::size_t i = 0; i < node.keys.size(); ++i) {
-    const Node &key = node.keys[i];
-    const Node &value = node.values[i];
+  for (std::size_t i = 0; i < node.entries.size(); ++i) {
+    const Node &key = node.entries[i].key;
+    const Node &value = node.entries[i].value;
     auto name = r.checked(key, "accelerator", db::checkAccelerator);
     if (!name || !names.add(*name, key)) continue;
     auto f = r.fields(value, "accelerator " + *name, {{"cpu_models", true}});
@@ -451,9 +451,9 @@ void checkReferences(Reader &r, const Policy &policy, const std::vector<const No
     const MigrationRule &rule = policy.migrations[i];
     const Node &node = *rule_nodes[i];
     auto positionOf = [&](std::string_view key, const std::string &value) {
-      for (std::size_t k = 0; k < node.keys.size(); ++k) {
-        if (node.keys[k].text != key || node.values[k].kind != Node::Kind::Sequence) continue;
-        for (const Node &item : node.values[k].items)
+      for (std::size_t k = 0; k < node.entries.size(); ++k) {
+        if (node.entries[k].key.text != key || node.entries[k].value.kind != Node::Kind::Sequence) continue;
+        for (const Node &item : node.entries[k].value.items)
           if (item.text == value) return item.position;
       }
       return node.position;
@@ -490,8 +490,8 @@ std::string impliedIntroduction(std::string_view machine_type) {
 
 db::Outcome<Policy> loadPolicyFromString(std::string_view text, std::string_view virtual_path) {
   Reader r{std::string(virtual_path)};
-  auto root = yaml::parseDocument(text, r.file(), r.diagnostics());
-  if (!root) return db::Outcome<Policy>::failure(std::move(r.diagnostics()));
+  auto root = yaml::parseDocument(text, r.sink());
+  if (!root) return db::Outcome<Policy>::failure(r.takeDiagnostics());
 
   Policy policy;
   policy.file = std::string(virtual_path);
@@ -525,7 +525,7 @@ db::Outcome<Policy> loadPolicyFromString(std::string_view text, std::string_view
   if (auto it = f.find("registers"); it != f.end()) readRegisters(r, *it->second, policy);
   checkReferences(r, policy, rule_nodes);
 
-  if (!r.diagnostics().empty()) return db::Outcome<Policy>::failure(std::move(r.diagnostics()));
+  if (r.failed()) return db::Outcome<Policy>::failure(r.takeDiagnostics());
   return policy;
 }
 

@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <optional>
 
-#include "diagnostic_sink.h"
+#include "regcompat/db/diagnostic_sink.h"
 #include "regcompat/db/catalogue.h"
-#include "yaml_document.h"
+#include "regcompat/db/yaml_document.h"
 
 namespace regcompat::db {
 

@@ -3,7 +3,7 @@
 #include <map>
 #include <set>
 
-#include "diagnostic_sink.h"
+#include "regcompat/db/diagnostic_sink.h"
 #include "regcompat/db/atomic_file.h"
 #include "regcompat/db/compat_file.h"
 #include "regcompat/db/vocabulary.h"

@@ -4,7 +4,7 @@
 #include <set>
 
 #include "database_layout.h"
-#include "diagnostic_sink.h"
+#include "regcompat/db/diagnostic_sink.h"
 #include "file_text.h"
 #include "regcompat/db/atomic_file.h"
 #include "regcompat/db/saver.h"

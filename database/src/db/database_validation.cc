@@ -2,7 +2,7 @@
 #include <set>
 
 #include "database_layout.h"
-#include "diagnostic_sink.h"
+#include "regcompat/db/diagnostic_sink.h"
 #include "regcompat/db/saver.h"
 #include "regcompat/db/vocabulary.h"
 

@@ -1,6 +1,6 @@
 #include "regcompat/db/diagnostic.h"
 
-#include "diagnostic_sink.h"
+#include "regcompat/db/diagnostic_sink.h"
 
 namespace regcompat::db {
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "diagnostic_sink.h"
+#include "regcompat/db/diagnostic_sink.h"
 #include "regcompat/db/diagnostic.h"
-#include "yaml_document.h"
+#include "regcompat/db/yaml_document.h"
 
 namespace regcompat::db {
 

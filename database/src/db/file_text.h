@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "diagnostic_sink.h"
+#include "regcompat/db/diagnostic_sink.h"
 
 namespace regcompat::db {
 

@@ -4,10 +4,10 @@
 #include <filesystem>
 #include <optional>
 
-#include "diagnostic_sink.h"
+#include "regcompat/db/diagnostic_sink.h"
 #include "regcompat/db/catalogue.h"
 #include "regcompat/db/loader.h"
-#include "yaml_document.h"
+#include "regcompat/db/yaml_document.h"
 
 namespace regcompat::db {
 

@@ -1,4 +1,4 @@
-#include "yaml_document.h"
+#include "regcompat/db/yaml_document.h"
 
 #include <exception>
 #include <sstream>

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "diagnostic_sink.h"
-#include "yaml_document.h"
+#include "regcompat/db/diagnostic_sink.h"
+#include "regcompat/db/yaml_document.h"
 
 namespace regcompat::db::yaml {
 

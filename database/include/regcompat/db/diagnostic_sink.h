@@ -1,4 +1,4 @@
-// Collecting diagnostics while loading (internal).
+// Collecting diagnostics while loading a YAML file (database, policy, pipeline).
 #pragma once
 
 #include <cstddef>

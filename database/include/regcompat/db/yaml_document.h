@@ -1,4 +1,5 @@
-// A YAML document as a plain tree with 1-based positions (internal).
+// A YAML document as a plain tree with 1-based positions: the database's
+// loaders read it, and so do the policy and pipeline loaders.
 //
 // yaml-cpp's own Node loses the position of map keys and of null values,
 // merges duplicate keys and shares aliased nodes (an alias bomb would make a
@@ -14,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "diagnostic_sink.h"
+#include "regcompat/db/diagnostic_sink.h"
 
 namespace regcompat::db::yaml {
 
