@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "regcompat/db/database_merge.h"
 #include "database_loader.h"
 #include "render.h"
 #include "regcompat/db/database_diff.h"
@@ -202,6 +203,30 @@ void runFormat(const DbOptions &opt) {
   std::cout << opt.dir << ": written in canonical form\n";
 }
 
+struct MergeOptions {
+  std::string into;
+  std::vector<std::string> sources;
+};
+
+// The release pipeline's "database" stage: the shipped database with fresh
+// extractions and this host's probe laid over it (db::mergeInto).
+void runMerge(const MergeOptions &opt) {
+  if (opt.sources.empty()) throw CommandError(kExitUsage, "db merge: name at least one database to read");
+  db::Database merged = *loadDatabaseOrThrow(opt.sources.front());
+  for (std::size_t i = 1; i < opt.sources.size(); ++i) {
+    auto overlay = loadDatabaseOrThrow(opt.sources[i]);
+    const db::MergeNotes notes = db::mergeInto(merged, *overlay);
+    for (const auto &r : notes.replaced_releases)
+      std::cout << opt.sources[i] << ": replaces release " << r << "\n";
+    for (const auto &n : notes.kept_names)
+      std::cout << opt.sources[i] << ": catalogue keeps the name " << n << "\n";
+  }
+  auto saved = db::saveDatabase(merged, opt.into);
+  if (!saved) throw CommandError(kExitBadInput, "cannot save database " + opt.into + ":\n" + saved.errorText());
+  std::cout << opt.into << ": " << merged.releases.size() << " releases, " << merged.sets.size()
+            << " register sets\n";
+}
+
 } // namespace
 
 void addDbCommands(CLI::App &app, int &exitCode) {
@@ -245,6 +270,14 @@ void addDbCommands(CLI::App &app, int &exitCode) {
   auto *format = db->add_subcommand("format", "Rewrite DIR in canonical form (atomically)");
   format->add_option("dir", opt->dir, "Database directory")->required();
   format->callback([opt] { runFormat(*opt); });
+
+  auto merge_opt = std::make_shared<MergeOptions>();
+  auto *merge = db->add_subcommand(
+      "merge", "Write BASE with every OVERLAY laid over it into --into: an overlay's release "
+               "replaces the same release of BASE with all its sets; catalogue names of BASE stay");
+  merge->add_option("--into", merge_opt->into, "Database directory to write (created or rewritten)")->required();
+  merge->add_option("databases", merge_opt->sources, "BASE [OVERLAY...] database directories")->required();
+  merge->callback([merge_opt] { runMerge(*merge_opt); });
 }
 
 } // namespace regcompat::cli

@@ -32,9 +32,14 @@ void addDbCommands(CLI::App &app, int &exitCode);
 void addMigrateCheckCommand(CLI::App &app, int &exitCode);
 void addGenCommand(CLI::App &app, int &exitCode);
 void addCheckCommand(CLI::App &app, int &exitCode);
+// `report`: the HTML report (cmd_report.cc).
+void addReportCommand(CLI::App &app, int &exitCode);
 void addExtractCommand(CLI::App &app, int &exitCode);
 // `probe stream|kvm` (cmd_probe.cc).
 void addProbeCommands(CLI::App &app, int &exitCode);
+// `pipeline run|plan|vm-run` (cmd_pipeline.cc, cmd_pipeline_vm.cc).
+void addPipelineCommands(CLI::App &app, int &exitCode);
+void addVmRunSubcommand(CLI::App &pipeline, int &exitCode);
 // `extract linux`, added to the `extract` command group (cmd_extract_linux.cc).
 void addExtractLinuxSubcommand(CLI::App &extract, int &exitCode);
 

@@ -31,6 +31,7 @@ int main(int argc, char **argv) {
   addCheckCommand(app, exitCode);
   addExtractCommand(app, exitCode);
   addProbeCommands(app, exitCode);
+  addPipelineCommands(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {

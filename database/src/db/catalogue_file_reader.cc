@@ -5,7 +5,7 @@
 
 #include "regcompat/db/decoded_fields.h"
 #include "regcompat/db/vocabulary.h"
-#include "yaml_reader.h"
+#include "regcompat/db/yaml_reader.h"
 
 namespace regcompat::db {
 namespace {

@@ -7,7 +7,7 @@
 #include "file_text.h"
 #include "regcompat/db/compat_file.h"
 #include "regcompat/db/vocabulary.h"
-#include "yaml_reader.h"
+#include "regcompat/db/yaml_reader.h"
 
 namespace regcompat::db {
 namespace {

@@ -11,7 +11,7 @@
 #include "file_text.h"
 #include "regcompat/db/vocabulary.h"
 #include "release_file_reader.h"
-#include "yaml_reader.h"
+#include "regcompat/db/yaml_reader.h"
 
 namespace regcompat::db {
 namespace {

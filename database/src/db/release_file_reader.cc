@@ -5,7 +5,7 @@
 #include <map>
 
 #include "regcompat/db/vocabulary.h"
-#include "yaml_reader.h"
+#include "regcompat/db/yaml_reader.h"
 
 namespace regcompat::db {
 namespace {

@@ -1,4 +1,4 @@
-#include "yaml_reader.h"
+#include "regcompat/db/yaml_reader.h"
 
 #include <charconv>
 

@@ -1,4 +1,5 @@
-// Typed, schema-checked reading of a yaml::Node tree (internal).
+// Typed, schema-checked reading of a yaml::Node tree (database files, the
+// release pipeline file).
 //
 // Every reader reports what is wrong at the node's position and returns
 // nothing, so that the file readers can carry on and collect further errors.

@@ -1,0 +1,48 @@
+// Runs a pipeline's stages: in dependency order, independent ones in
+// parallel, each skipped when its stamp says nothing it depends on changed.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "regcompat/pipeline/stage.h"
+
+namespace regcompat::pipeline {
+
+enum class StageStatus { Ran, Skipped, Failed, NotRun };
+std::string_view toString(StageStatus status);
+
+struct StageResult {
+  std::string id;
+  std::string title;
+  StageStatus status = StageStatus::NotRun;
+  double seconds = 0;
+  std::filesystem::path log;
+  std::string error;  // Failed: what happened, with the stage's inputs and log
+};
+
+struct RunSummary {
+  std::vector<StageResult> stages;  // in plan order
+  bool ok = true;
+  std::string failure;              // the first failure, one paragraph
+};
+
+struct RunnerOptions {
+  // Stamps and logs live here (OUT/.pipeline/{stamps,logs}).
+  std::filesystem::path state_dir;
+  unsigned jobs = 2;
+  bool force = false;  // run every stage, stamps or not
+  // Mixed into every stamp: a new regcompat version re-runs everything.
+  std::string tool_version;
+  // Progress events, one line each ("[3/9] generate real-distro: ran (1.2 s)").
+  std::function<void(const std::string &)> progress;
+};
+
+// Validates the plan first (unique ids, known `after` ids, no cycle): a bad
+// plan is a failure before anything runs. After a failure no new stage
+// starts; running ones finish; what earlier stages wrote stays.
+RunSummary runStages(const std::vector<Stage> &stages, const RunnerOptions &options);
+
+} // namespace regcompat::pipeline

@@ -1,0 +1,206 @@
+#include "regcompat/pipeline/stage_plan.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace regcompat::pipeline {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool kvmUsable() {
+  const int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+class Planner {
+ public:
+  Planner(const PipelineConfig &config, const PlanOptions &options) : c_(config), o_(options) {}
+
+  Plan plan() {
+    if (o_.refresh) refreshStages();
+    probeStage();
+    databaseStage();
+    for (const auto &policy : c_.policies) policyStages(policy);
+    vmStages();
+    return std::move(plan_);
+  }
+
+ private:
+  std::string tool() const { return o_.regcompat.string(); }
+  fs::path out(const fs::path &relative) const { return o_.out_dir / relative; }
+
+  void refreshStages() {
+    for (const SourceRelease &s : c_.sources) {
+      const std::string tag = s.component + ":" + s.version;
+      const fs::path tree = o_.source_cache / (s.component + "-" + s.version);
+      Stage fetch;
+      fetch.id = "fetch:" + tag;
+      fetch.title = "fetch " + s.component + " " + s.version + " from Debian's archive";
+      fetch.argv = {o_.fetch_sources.string(), s.component, s.version};
+      fetch.output_dirs = {tree};
+      fetch.exclusive = true;  // apt-get source: one at a time
+      plan_.stages.push_back(fetch);
+      if (s.component == "qemu") {
+        Stage ex;
+        ex.id = "extract:" + tag;
+        ex.title = "extract qemu " + s.version + " (libTooling)";
+        ex.inputs = {tree};
+        ex.after = {fetch.id};
+        const fs::path db = out("extracted") / ("qemu-" + s.version);
+        ex.argv = {tool(), "extract", "qemu", "--source", tree.string(), "--release", s.version,
+                   "--db", db.string(), "-j", std::to_string(o_.jobs)};
+        ex.output_dirs = {db};
+        ex.exclusive = true;  // uses every core itself
+        extracted_.push_back(db);
+        plan_.stages.push_back(ex);
+      }
+      for (const std::string &arch : s.arches) {
+        Stage ex;
+        ex.id = "extract:" + tag + ":" + arch;
+        ex.title = "extract linux " + s.version + " " + arch;
+        ex.inputs = {tree};
+        ex.after = {fetch.id};
+        const fs::path db = out("extracted") / ("linux-" + s.version + "-" + arch);
+        ex.argv = {tool(), "extract", "linux", "--source", tree.string(), "--release", s.version,
+                   "--arch", arch, "--db", db.string()};
+        ex.output_dirs = {db};
+        extracted_.push_back(db);
+        plan_.stages.push_back(ex);
+      }
+    }
+  }
+
+  void probeStage() {
+    if (!c_.probe_kvm) return;
+    if (!o_.probe) {
+      plan_.notes.push_back("probe:kvm left out (--no-probe)");
+      return;
+    }
+    if (!kvmUsable()) {
+      plan_.notes.push_back("probe:kvm left out: /dev/kvm cannot be opened on this host");
+      return;
+    }
+    Stage probe;
+    probe.id = "probe:kvm";
+    probe.title = "probe this host's KVM";
+    const fs::path db = out("probe");
+    // The host kernel release decides what the probe sees.
+    probe.inputs = {"/proc/sys/kernel/osrelease"};
+    probe.argv = {tool(), "probe", "kvm", "--db", db.string()};
+    probe.output_dirs = {db};
+    extracted_.push_back(db);
+    plan_.stages.push_back(probe);
+  }
+
+  void databaseStage() {
+    Stage db;
+    db.id = "database";
+    db.title = "update the database (shipped + extracted + probe)";
+    db.inputs = {c_.database};
+    db.argv = {tool(), "db", "merge", "--into", out("database").string(), c_.database.string()};
+    for (const auto &stage : plan_.stages)
+      if (stage.id.rfind("extract:", 0) == 0 || stage.id == "probe:kvm") db.after.push_back(stage.id);
+    for (const auto &dir : extracted_) {
+      db.inputs.push_back(dir);
+      db.argv.push_back(dir.string());
+    }
+    db.output_dirs = {out("database")};
+    db.exclusive = true;
+    plan_.stages.push_back(db);
+  }
+
+  void policyStages(const fs::path &policy) {
+    const std::string name = policy.stem().string();
+    const fs::path gen_dir = out("generated") / name;
+    Stage gen;
+    gen.id = "generate:" + name;
+    gen.title = "generate compat tables for " + name;
+    gen.inputs = {out("database"), policy};
+    gen.after = {"database"};
+    gen.argv = {tool(), "gen", "--db", out("database").string(), "--policy", policy.string(),
+                "--cpp-header", (gen_dir / "compat_tables.h").string(),
+                "--c-header", (gen_dir / "compat_tables_c.h").string(),
+                "--qemu", (gen_dir / "qemu_compat.inc").string(),
+                "--json", (gen_dir / "report.json").string(),
+                "--compat-dir", (gen_dir / "compat").string()};
+    gen.outputs = {gen_dir / "compat_tables.h", gen_dir / "report.json"};
+    gen.output_dirs = {gen_dir / "compat"};
+    plan_.stages.push_back(gen);
+
+    Stage gate;
+    gate.id = "gate:" + name;
+    gate.title = "release gate for " + name + " under the generated tables";
+    gate.inputs = {out("database"), policy, gen_dir / "compat"};
+    gate.after = {gen.id};
+    gate.argv = {tool(), "check", "--db", out("database").string(), "--policy", policy.string(),
+                 "--compat", (gen_dir / "compat").string(), "--format", "json"};
+    gate.stdout_file = out("gate") / (name + ".json");
+    plan_.stages.push_back(gate);
+
+    Stage report;
+    report.id = "report:" + name;
+    report.title = "HTML report for " + name;
+    report.inputs = {out("database"), policy};
+    report.after = {gate.id};
+    report.argv = {tool(), "report", "--db", out("database").string(), "--policy", policy.string(),
+                   "--out", (out("report") / (name + ".html")).string()};
+    report.outputs = {out("report") / (name + ".html")};
+    reports_.push_back(report);
+  }
+
+  void vmStages() {
+    if (!c_.vm_migrations.empty() && o_.regvm.empty()) {
+      plan_.notes.push_back("vm stages left out: regvm was not found (give --regvm)");
+    } else {
+      for (const VmMigration &m : c_.vm_migrations) {
+        const fs::path guest = o_.guest_dir / m.arch / (m.guest + ".elf");
+        Stage vm;
+        vm.id = "vm:" + m.name;
+        vm.title = "migrate a " + m.arch + " " + m.accel + " guest " + m.source.release + "/" +
+                   m.source.kernel + " <-> " + m.destination.release + "/" + m.destination.kernel +
+                   " (" + m.machine + ")";
+        vm.inputs = {o_.regvm, guest};
+        vm.after = {"database"};
+        const fs::path result = out("vm") / (m.name + ".json");
+        vm.argv = {tool(), "pipeline", "vm-run", "--regvm", o_.regvm.string(),
+                   "--image", guest.string(), "--arch", m.arch, "--accel", m.accel,
+                   "--machine", m.machine, "--cpu", m.cpu,
+                   "--source-release", m.source.release, "--source-kernel", m.source.kernel,
+                   "--dest-release", m.destination.release, "--dest-kernel", m.destination.kernel,
+                   "--work-dir", (out("vm") / m.name).string(), "--out", result.string()};
+        vm.outputs = {result};
+        vm.exclusive = true;  // two VMs, a core each
+        plan_.stages.push_back(vm);
+      }
+    }
+    // Reports come last: they show the VM results too.
+    for (Stage &r : reports_) {
+      for (const VmMigration &m : c_.vm_migrations) {
+        const std::string id = "vm:" + m.name;
+        for (const auto &s : plan_.stages)
+          if (s.id == id) {
+            r.after.push_back(id);
+            r.inputs.push_back(out("vm") / (m.name + ".json"));
+          }
+      }
+      plan_.stages.push_back(std::move(r));
+    }
+  }
+
+  const PipelineConfig &c_;
+  const PlanOptions &o_;
+  Plan plan_;
+  std::vector<fs::path> extracted_;
+  std::vector<Stage> reports_;
+};
+
+} // namespace
+
+Plan planPipeline(const PipelineConfig &config, const PlanOptions &options) {
+  return Planner(config, options).plan();
+}
+
+} // namespace regcompat::pipeline
