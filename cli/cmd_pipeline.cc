@@ -52,7 +52,7 @@ PlanOptions planOptions(const PipelineOptions &opt) {
   p.regcompat = self;
   p.regvm = opt.regvm.empty() ? firstExisting({bin / "../vm/regvm", bin / "regvm"}) : fs::path(opt.regvm);
   p.guest_dir = opt.guest_dir.empty()
-                    ? firstExisting({bin / "../vm/guests", bin / "../share/regcompat/guests"})
+                    ? firstExisting({bin / "../vm/arch", bin / "../share/regcompat/guests"})
                     : fs::path(opt.guest_dir);
 #ifdef REGCOMPAT_SOURCE_ROOT
   const fs::path source_root = REGCOMPAT_SOURCE_ROOT;
@@ -150,7 +150,7 @@ void addCommonOptions(CLI::App &cmd, PipelineOptions &opt) {
   cmd.add_flag("--refresh", opt.refresh, "Fetch the sources from Debian's archive and extract them again (needs the archive)");
   cmd.add_flag("--no-probe", opt.no_probe, "Leave out the probe of this host's KVM");
   cmd.add_option("--regvm", opt.regvm, "regvm program (default: the one built or installed beside regcompat)");
-  cmd.add_option("--guest-dir", opt.guest_dir, "Guest images, <dir>/<arch>/<guest>.elf (default: beside regvm)");
+  cmd.add_option("--guest-dir", opt.guest_dir, "Guest images, <dir>/<arch>/<guest>.elf|.bin (default: the build tree's or the installed ones)");
   cmd.add_option("-j,--jobs", opt.jobs, "Stages and extractor jobs in parallel (default: all cores)");
 }
 

@@ -29,6 +29,7 @@ int main(int argc, char **argv) {
   addMigrateCheckCommand(app, exitCode);
   addGenCommand(app, exitCode);
   addCheckCommand(app, exitCode);
+  addReportCommand(app, exitCode);
   addExtractCommand(app, exitCode);
   addProbeCommands(app, exitCode);
   addPipelineCommands(app, exitCode);

@@ -156,7 +156,9 @@ class Planner {
       plan_.notes.push_back("vm stages left out: regvm was not found (give --regvm)");
     } else {
       for (const VmMigration &m : c_.vm_migrations) {
-        const fs::path guest = o_.guest_dir / m.arch / (m.guest + ".elf");
+        // AArch64 guests are ELF files; x86_64 ones flat binaries.
+        fs::path guest = o_.guest_dir / m.arch / (m.guest + ".elf");
+        if (m.arch == "x86_64" || !fs::exists(guest)) guest.replace_extension(m.arch == "x86_64" ? ".bin" : ".elf");
         Stage vm;
         vm.id = "vm:" + m.name;
         vm.title = "migrate a " + m.arch + " " + m.accel + " guest " + m.source.release + "/" +
@@ -184,6 +186,7 @@ class Planner {
           if (s.id == id) {
             r.after.push_back(id);
             r.inputs.push_back(out("vm") / (m.name + ".json"));
+            r.argv.insert(r.argv.end(), {"--vm-result", (out("vm") / (m.name + ".json")).string()});
           }
       }
       plan_.stages.push_back(std::move(r));

@@ -11,6 +11,9 @@
 //                      x-mig-hidden-regs / x-mig-safe-missing-regs for
 //                      hw/arm/virt.c; value rules as comments
 //   ReportEmitter      JSON and YAML reports of tables, migrations, pools
+//   HtmlReportEmitter  one self-contained HTML page (inline CSS and SVG, no
+//                      script): migration matrices, register deltas per
+//                      release, table entries, register-set sizes, pools
 //   compat files       one db::CompatFile per machine type
 #pragma once
 
@@ -42,5 +45,31 @@ std::vector<db::CompatFile> emitCompatFiles(const Analysis &analysis);
 // A short human summary: per machine type its table and the required
 // migrations failing without and with it.
 std::string emitTextSummary(const Analysis &analysis);
+
+struct GateReport;  // release_gate.h
+
+// A section the caller adds to the HTML report (e.g. the release pipeline's
+// VM migration results): a heading and preformatted plain text, escaped.
+struct HtmlSection {
+  std::string id;       // the section's anchor ("vm-migrations")
+  std::string heading;
+  std::string text;
+};
+
+struct HtmlReportOptions {
+  std::string title;         // empty: "regcompat report: <policy name>"
+  std::string generated_at;  // shown when set; the emitter reads no clock
+  // The release gate's verdict on the same analysis (runGate()), shown when
+  // set; `gate_under_current_tables` says it judged the shipped compat
+  // files rather than no tables.
+  const GateReport *gate = nullptr;
+  bool gate_under_current_tables = false;
+  std::vector<HtmlSection> extra_sections;  // appended in order
+};
+
+// Every matrix cell carries data-machine-type, data-source, data-dest and
+// data-status (loads, loads-with-table, fails, not-required, same-platform);
+// every bar of the register-set size plot data-set and data-count.
+std::string emitHtmlReport(const Analysis &analysis, const HtmlReportOptions &options = {});
 
 } // namespace regcompat::generator

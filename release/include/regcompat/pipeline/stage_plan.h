@@ -25,7 +25,7 @@ struct PlanOptions {
   std::filesystem::path out_dir;
   std::filesystem::path regcompat;      // this program
   std::filesystem::path regvm;          // empty: no VM stages (noted)
-  std::filesystem::path guest_dir;      // <guest_dir>/<arch>/<guest>.elf
+  std::filesystem::path guest_dir;      // <guest_dir>/<arch>/<guest>.elf (aarch64) or .bin (x86_64)
   std::filesystem::path fetch_sources;  // release/fetch-sources
   std::filesystem::path source_cache;   // where fetch-sources unpacks (<cache>/<component>-<version>)
   bool refresh = false;                 // fetch and extract the sources again

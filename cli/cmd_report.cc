@@ -1,0 +1,126 @@
+// `regcompat report`: the HTML report of a policy over a database (migration
+// matrices, register deltas per release, table entries, register-set sizes,
+// pools) with the release gate's verdict, and optionally the gate's JSON
+// from the same analysis, so that a pipeline gets both from one run.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "command.h"
+#include "gen_support.h"
+#include "regcompat/db/atomic_file.h"
+#include "regcompat/generator/emitters.h"
+#include "regcompat/generator/release_gate.h"
+#include "regcompat/json_value.h"
+
+namespace regcompat::cli {
+namespace {
+
+struct ReportOptions {
+  std::string db, policy;
+  std::string out;
+  std::string json;
+  std::string title;
+  std::string generated_at;
+  bool no_pools = false;
+  std::vector<std::string> vm_results;
+};
+
+std::string readTextOrThrow(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (!in || !(text << in.rdbuf())) throw CommandError(kExitBadInput, "cannot read " + path);
+  return text.str();
+}
+
+// A section of the page per `regcompat pipeline vm-run` result: which
+// migrations loaded, which failed and on what, and where the guest finished.
+generator::HtmlSection vmSection(const std::string &path) {
+  auto parsed = json::parse(readTextOrThrow(path));
+  if (!parsed) throw CommandError(kExitBadInput, path + ": " + parsed.error());
+  const json::Value &d = parsed.value();
+  auto str = [](const json::Value *v) { return v && v->asString() ? *v->asString() : std::string("?"); };
+  auto flag = [](const json::Value *v) { return v && v->asBool() && *v->asBool(); };
+  generator::HtmlSection section;
+  const std::string name = std::filesystem::path(path).stem().string();
+  section.id = "vm-" + name;
+  section.heading = "VM migrations " + name + ": " + str(d.get("machine")) + ", " + str(d.get("arch")) + "/" +
+                    str(d.get("accel")) + " " + str(d.get("cpu")) + ", " + str(d.get("source")) + " <-> " +
+                    str(d.get("destination"));
+  std::string text = flag(d.get("ok")) ? "Verdict: ok (every migration with the table loads; every guest "
+                                         "finished with the unmigrated run's console output).\n"
+                                       : "Verdict: PROBLEM.\n";
+  if (const auto *attempts = d.get("attempts") ? d.get("attempts")->asArray() : nullptr) {
+    for (const json::Value &a : *attempts) {
+      text += "\n" + str(a.get("direction")) + (flag(a.get("with_table")) ? " with the table: " : " without a table: ") +
+              str(a.get("from")) + " -> " + str(a.get("to")) + ": " + str(a.get("status")) +
+              "; guest finished on the " + str(a.get("finished_on")) +
+              (flag(a.get("console_matches")) ? ", console output as unmigrated" : ", console output DIFFERS");
+      if (const json::Value *p = a.get("problem")) text += "\n  problem: " + str(p);
+      if (str(a.get("status")) == "fails")
+        if (const auto *errors = a.get("errors") ? a.get("errors")->asArray() : nullptr)
+          for (const json::Value &e : *errors) text += "\n  " + str(&e);
+    }
+  }
+  section.text = text;
+  return section;
+}
+
+void writeOutput(const std::string &path, const std::string &text) {
+  if (path == "-") {
+    std::cout << text;
+    return;
+  }
+  auto written = db::writeFileAtomically(path, text);
+  if (!written) throw CommandError(kExitBadInput, "cannot write " + path + ": " + written.error());
+}
+
+void run(const ReportOptions &opt) {
+  if (opt.out == "-" && opt.json == "-") throw CommandError(kExitUsage, "only one output may be '-' (standard output)");
+  const GenerationInputs inputs = loadGenerationInputs(opt.db, opt.policy, !opt.no_pools);
+  const generator::Analysis &analysis = *inputs.analysis;
+  const generator::GateOptions gate_options;
+  auto gate = generator::runGate(analysis, gate_options);
+  if (!gate) throw CommandError(kExitInternal, gate.error());
+
+  generator::HtmlReportOptions html;
+  html.title = opt.title;
+  html.generated_at = opt.generated_at;
+  html.gate = &gate.value();
+  for (const auto &path : opt.vm_results) html.extra_sections.push_back(vmSection(path));
+  writeOutput(opt.out, generator::emitHtmlReport(analysis, html));
+  if (!opt.json.empty()) writeOutput(opt.json, generator::renderGateJson(analysis, gate_options, *gate));
+}
+
+} // namespace
+
+void addReportCommand(CLI::App &app, int &exitCode) {
+  auto opt = std::make_shared<ReportOptions>();
+  auto *cmd = app.add_subcommand(
+      "report",
+      "Write one self-contained HTML page (no script, no external asset) on a policy over a "
+      "database: the release gate's verdict, per machine type the migration matrix (loads, "
+      "loads thanks to table entries, fails, not required), the compat table entries with their "
+      "reasons and the migration pools; register deltas per release and register-set sizes per "
+      "release (SVG). Same input, same bytes. Exit 0 when written, whatever the verdict");
+  cmd->add_option("--db", opt->db, "Database directory (default: $REGCOMPAT_DB)");
+  cmd->add_option("--policy", opt->policy, "Support policy (YAML, generator/POLICY.md)")->required();
+  cmd->add_option("--out", opt->out, "Write the HTML report here ('-': stdout)")->required();
+  cmd->add_option("--json", opt->json,
+                  "Also write the release gate's JSON (as `regcompat check --format json`) here ('-': stdout)");
+  cmd->add_option("--title", opt->title, "Page title (default: \"regcompat report: <policy name>\")");
+  cmd->add_option("--generated-at", opt->generated_at,
+                  "A date or build id to print in the report (the report reads no clock)");
+  cmd->add_flag("--no-pools", opt->no_pools, "Skip the migration-pool search");
+  cmd->add_option("--vm-result", opt->vm_results,
+                  "A `regcompat pipeline vm-run` result (JSON) to show as a section; repeatable")
+      ->check(CLI::ExistingFile);
+  cmd->footer(kExitCodeHelp);
+  cmd->callback([opt, &exitCode] {
+    run(*opt);
+    exitCode = kExitOk;
+  });
+}
+
+} // namespace regcompat::cli
