@@ -12,7 +12,7 @@
 #include "regcompat/db/atomic_file.h"
 #include "regcompat/generator/emitters.h"
 #include "regcompat/generator/release_gate.h"
-#include "regcompat/json_value.h"
+#include "regcompat/json.h"
 
 namespace regcompat::cli {
 namespace {
@@ -40,26 +40,26 @@ generator::HtmlSection vmSection(const std::string &path) {
   auto parsed = json::parse(readTextOrThrow(path));
   if (!parsed) throw CommandError(kExitBadInput, path + ": " + parsed.error());
   const json::Value &d = parsed.value();
-  auto str = [](const json::Value *v) { return v && v->asString() ? *v->asString() : std::string("?"); };
-  auto flag = [](const json::Value *v) { return v && v->asBool() && *v->asBool(); };
+  auto str = [](const json::Value *v) { return v && v->isString() ? v->asString() : std::string("?"); };
+  auto flag = [](const json::Value *v) { return v && v->isBool() && v->asBool(); };
   generator::HtmlSection section;
   const std::string name = std::filesystem::path(path).stem().string();
   section.id = "vm-" + name;
-  section.heading = "VM migrations " + name + ": " + str(d.get("machine")) + ", " + str(d.get("arch")) + "/" +
-                    str(d.get("accel")) + " " + str(d.get("cpu")) + ", " + str(d.get("source")) + " <-> " +
-                    str(d.get("destination"));
-  std::string text = flag(d.get("ok")) ? "Verdict: ok (every migration with the table loads; every guest "
+  section.heading = "VM migrations " + name + ": " + str(d.find("machine")) + ", " + str(d.find("arch")) + "/" +
+                    str(d.find("accel")) + " " + str(d.find("cpu")) + ", " + str(d.find("source")) + " <-> " +
+                    str(d.find("destination"));
+  std::string text = flag(d.find("ok")) ? "Verdict: ok (every migration with the table loads; every guest "
                                          "finished with the unmigrated run's console output).\n"
                                        : "Verdict: PROBLEM.\n";
-  if (const auto *attempts = d.get("attempts") ? d.get("attempts")->asArray() : nullptr) {
+  if (const auto *attempts = d.find("attempts") && d.find("attempts")->isArray() ? &d.find("attempts")->asArray() : nullptr) {
     for (const json::Value &a : *attempts) {
-      text += "\n" + str(a.get("direction")) + (flag(a.get("with_table")) ? " with the table: " : " without a table: ") +
-              str(a.get("from")) + " -> " + str(a.get("to")) + ": " + str(a.get("status")) +
-              "; guest finished on the " + str(a.get("finished_on")) +
-              (flag(a.get("console_matches")) ? ", console output as unmigrated" : ", console output DIFFERS");
-      if (const json::Value *p = a.get("problem")) text += "\n  problem: " + str(p);
-      if (str(a.get("status")) == "fails")
-        if (const auto *errors = a.get("errors") ? a.get("errors")->asArray() : nullptr)
+      text += "\n" + str(a.find("direction")) + (flag(a.find("with_table")) ? " with the table: " : " without a table: ") +
+              str(a.find("from")) + " -> " + str(a.find("to")) + ": " + str(a.find("status")) +
+              "; guest finished on the " + str(a.find("finished_on")) +
+              (flag(a.find("console_matches")) ? ", console output as unmigrated" : ", console output DIFFERS");
+      if (const json::Value *p = a.find("problem")) text += "\n  problem: " + str(p);
+      if (str(a.find("status")) == "fails")
+        if (const auto *errors = a.find("errors") && a.find("errors")->isArray() ? &a.find("errors")->asArray() : nullptr)
           for (const json::Value &e : *errors) text += "\n  " + str(&e);
     }
   }

@@ -30,7 +30,7 @@ Result<QmpClient> QmpClient::connect(const std::filesystem::path &socket_path, d
       QmpClient client(fd);
       auto greeting = client.readObject(wait_seconds);
       if (!greeting) return fail("control socket " + socket_path.string() + ": " + greeting.error());
-      if (!greeting->get("QMP")) return fail("control socket " + socket_path.string() + ": no QMP greeting");
+      if (!greeting->find("QMP")) return fail("control socket " + socket_path.string() + ": no QMP greeting");
       auto caps = client.execute("qmp_capabilities");
       if (!caps) return fail("control socket " + socket_path.string() + ": " + caps.error());
       return client;
@@ -89,12 +89,12 @@ Result<json::Value> QmpClient::execute(const std::string &command, const std::st
   while (true) {
     auto reply = readObject(timeout_seconds);
     if (!reply) return fail(command + ": " + reply.error());
-    if (reply->get("event")) continue;
-    if (const json::Value *err = reply->get("error")) {
-      const json::Value *desc = err->get("desc");
-      return fail(command + ": " + (desc && desc->asString() ? *desc->asString() : "error reply"));
+    if (reply->find("event")) continue;
+    if (const json::Value *err = reply->find("error")) {
+      const json::Value *desc = err->find("desc");
+      return fail(command + ": " + (desc && desc->isString() ? desc->asString() : "error reply"));
     }
-    if (const json::Value *ret = reply->get("return")) return *ret;
+    if (const json::Value *ret = reply->find("return")) return *ret;
     return fail(command + ": reply has neither 'return' nor 'error'");
   }
 }

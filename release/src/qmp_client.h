@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include "regcompat/json_value.h"
+#include "regcompat/json.h"
 #include "regcompat/result.h"
 
 namespace regcompat::pipeline {

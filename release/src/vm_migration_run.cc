@@ -98,11 +98,11 @@ class VmStage {
         a.problem = "source: " + info.error();
         return a;
       }
-      const json::Value *s = info->get("status");
-      status = s && s->asString() ? *s->asString() : "";
+      const json::Value *s = info->find("status");
+      status = s && s->isString() ? s->asString() : "";
       a.migration_info = status;
-      if (const json::Value *e = info->get("error-desc"); e && e->asString())
-        a.migration_info += ": " + *e->asString();
+      if (const json::Value *e = info->find("error-desc"); e && e->isString())
+        a.migration_info += ": " + e->asString();
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
 

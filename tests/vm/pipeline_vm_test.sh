@@ -20,7 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=../cli/assertions.sh
 source "$root/tests/cli/assertions.sh"
 
-out="$tmp/out"
+out="$tmp/run"
 kvm=yes
 [ -r /dev/kvm ] && [ -w /dev/kvm ] || kvm=no
 pipeline="$root/release/pipeline.yaml"

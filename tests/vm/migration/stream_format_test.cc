@@ -1,0 +1,195 @@
+// The migration stream: a round trip through the format, every truncation
+// point and every corrupted byte of a real stream, zero pages, the register
+// list through the runtime library.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "incoming_migration.h"
+#include "outgoing_migration.h"
+#include "ram_checksum.h"
+#include "test_machine.h"
+
+namespace regvm::test {
+namespace {
+
+using regcompat::runtime::CompatTable;
+using regcompat::runtime::LocalRegisterList;
+
+const std::uint64_t kBogusDbgdtrtx = 0x40200000200e0298ULL;
+const std::uint64_t kSctlr = 0x603000000013c080ULL;
+const std::uint64_t kMidr = 0x603000000013c000ULL;
+
+LocalRegisterList sourceRegs() {
+  return {{kBogusDbgdtrtx, 0, true}, {kMidr, 0x411fd070, true}, {kSctlr, 0x30d00800, false}};
+}
+LocalRegisterList destRegs() { return {{kMidr, 0x411fd070, true}, {kSctlr, 0, false}}; }
+
+void fill(GuestMemory &memory, std::uint64_t page, std::uint8_t seed) {
+  for (std::uint64_t i = 0; i < GuestMemory::kPageSize; ++i)
+    memory.host()[page * GuestMemory::kPageSize + i] = static_cast<std::uint8_t>(seed + i * 7);
+}
+
+// A stream from a stopped source: pages 1 and 5 hold data, the others zero.
+std::vector<std::uint8_t> makeStream(const CompatTable &table, std::uint64_t pages = 8) {
+  TestMachine src = makeMachine(pages, sourceRegs(), 100, RunState::Prelaunch, 0x1234);
+  fill(src.machine->memory(), 1, 3);
+  fill(src.machine->memory(), 5, 9);
+  src.machine->start(false);
+  OutgoingMigration out(*src.machine, table, testHeader("10.2.2/6.12.107/tcg/max"));
+  MemoryChannel channel;
+  auto s = out.runTo(channel, false);
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error());
+  return channel.data();
+}
+
+regcompat::runtime::Status loadStream(const std::vector<std::uint8_t> &bytes, const CompatTable &table,
+                                      TestMachine &dst) {
+  MemoryChannel channel(bytes);
+  IncomingMigration in(*dst.machine, table, testHeader("10.0.13/6.12.107/tcg/max"), true);
+  return in.load(channel);
+}
+
+CompatTable hidingBogus() {
+  return std::move(CompatTable::create({.machine_type = "virt-10.0", .hidden = {kBogusDbgdtrtx}})).value();
+}
+
+TEST(MigrationStream, RoundTripLoadsRamDevicesCpuAndRegisters) {
+  const CompatTable table = hidingBogus();
+  const auto bytes = makeStream(table);
+  TestMachine dst = makeMachine(8, destRegs(), 100, RunState::InMigrate);
+  auto s = loadStream(bytes, table, dst);
+  ASSERT_TRUE(s.ok()) << s.error();
+  TestMachine expect = makeMachine(8, {}, 0);
+  fill(expect.machine->memory(), 1, 3);
+  fill(expect.machine->memory(), 5, 9);
+  EXPECT_EQ(0, std::memcmp(dst.machine->memory().host(), expect.machine->memory().host(), 8 * 4096));
+  EXPECT_EQ(RamChecksum::compute(dst.machine->memory()), RamChecksum::compute(expect.machine->memory()));
+  EXPECT_EQ(0x1234u, dst.device->value());
+  // The hidden register never travelled; SCTLR's value did.
+  ASSERT_EQ(2u, dst.vcpu->loaded().size());
+  EXPECT_EQ(kMidr, dst.vcpu->loaded()[0].index);
+  EXPECT_EQ(kSctlr, dst.vcpu->loaded()[1].index);
+  EXPECT_EQ(0x30d00800u, dst.vcpu->loaded()[1].value);
+}
+
+TEST(MigrationStream, ZeroPagesTravelAsAFlagOnly) {
+  const CompatTable table = hidingBogus();
+  const auto bytes = makeStream(table, 256);
+  // Two data pages; 254 zero pages cost 9 bytes each, not 4096.
+  EXPECT_GT(bytes.size(), 2u * 4096);
+  EXPECT_LT(bytes.size(), 2u * 4096 + 254u * 9 + 1024);
+  TestMachine dst = makeMachine(256, destRegs(), 100, RunState::InMigrate);
+  MemoryChannel channel(bytes);
+  IncomingMigration in(*dst.machine, table, testHeader(), true);
+  ASSERT_TRUE(in.load(channel).ok());
+  EXPECT_EQ(2u, in.summary().ram.pages_data);
+  EXPECT_EQ(254u, in.summary().ram.pages_zero);
+}
+
+TEST(MigrationStream, EveryTruncationPointFailsNamingTheOffset) {
+  const CompatTable table = hidingBogus();
+  const auto bytes = makeStream(table);
+  for (std::size_t len = 0; len < bytes.size(); ++len) {
+    TestMachine dst = makeMachine(8, destRegs(), 100, RunState::InMigrate);
+    std::vector<std::uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(len));
+    auto s = loadStream(cut, table, dst);
+    ASSERT_FALSE(s.ok()) << "a stream cut at " << len << " bytes loaded";
+    EXPECT_NE(std::string::npos, s.error().find("truncated at byte offset " + std::to_string(len)))
+        << len << ": " << s.error();
+  }
+}
+
+TEST(MigrationStream, EveryCorruptedByteFailsNamingTheOffset) {
+  const CompatTable table = hidingBogus();
+  const auto bytes = makeStream(table);
+  for (std::size_t at = 0; at < bytes.size(); ++at) {
+    TestMachine dst = makeMachine(8, destRegs(), 100, RunState::InMigrate);
+    auto bad = bytes;
+    bad[at] ^= 0x40;
+    auto s = loadStream(bad, table, dst);
+    ASSERT_FALSE(s.ok()) << "a stream with byte " << at << " flipped loaded";
+    EXPECT_NE(std::string::npos, s.error().find("byte offset")) << at << ": " << s.error();
+  }
+}
+
+TEST(MigrationStream, CorruptPageDataNamesTheSection) {
+  const CompatTable table = hidingBogus();
+  auto bytes = makeStream(table);
+  // The first data byte of page 1: preamble, header section, then the first
+  // ram-pages section (5-byte head, u32 count, zero page 0 entry, page 1 entry head).
+  std::size_t header_len = 0;
+  for (int i = 0; i < 4; ++i) header_len |= std::size_t{bytes[13 + static_cast<std::size_t>(i)]} << (8 * i);
+  const std::size_t ram_section = 12 + 5 + header_len + 4;
+  bytes[ram_section + 5 + 4 + 9 + 9 + 100] ^= 1;
+  TestMachine dst = makeMachine(8, destRegs(), 100, RunState::InMigrate);
+  auto s = loadStream(bytes, table, dst);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string::npos, s.error().find("checksum mismatch in the ram-pages section at byte offset " +
+                                              std::to_string(ram_section)))
+      << s.error();
+}
+
+TEST(MigrationStream, RegisterMismatchNamesEveryOffendingRegister) {
+  const CompatTable none("virt-10.0");
+  const auto bytes = makeStream(none);
+  TestMachine dst = makeMachine(8, destRegs(), 100, RunState::InMigrate);
+  auto s = loadStream(bytes, none, dst);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string::npos, s.error().find("0x40200000200e0298")) << s.error();
+  EXPECT_NE(std::string::npos, s.error().find("under machine type virt-10.0")) << s.error();
+  EXPECT_TRUE(dst.vcpu->loaded().empty()) << "a rejected list must not be loaded";
+}
+
+TEST(MigrationStream, WrongMachineTypeOrRamSizeIsRefused) {
+  const CompatTable table = hidingBogus();
+  const auto bytes = makeStream(table);
+  TestMachine dst = makeMachine(16, destRegs(), 100, RunState::InMigrate);
+  auto s = loadStream(bytes, table, dst);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string::npos, s.error().find("guest RAM")) << s.error();
+}
+
+TEST(MigrationStream, RunningGuestMigratesWithItsDirtyPages) {
+  // The source runs during pre-copy; the destination must end up with the
+  // RAM the source had when it stopped.
+  const CompatTable table = hidingBogus();
+  TestMachine src = makeMachine(64, sourceRegs(), ~std::uint64_t{0} >> 1);
+  src.machine->start(true);
+  OutgoingMigration out(*src.machine, table, testHeader(), {.downtime_limit_ms = 0, .max_iterations = 5});
+  MemoryChannel channel;
+  ASSERT_TRUE(out.runTo(channel, false).ok());
+  EXPECT_EQ(RunState::PostMigrate, src.machine->state());
+  const auto stats = out.query();
+  EXPECT_EQ(MigrationStatus::Completed, stats.status);
+  EXPECT_GE(stats.iterations, 2u);
+  TestMachine dst = makeMachine(64, destRegs(), 0, RunState::InMigrate);
+  MemoryChannel in_channel(channel.data());
+  IncomingMigration in(*dst.machine, table, testHeader(), true);
+  auto s = in.load(in_channel);
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(0, std::memcmp(dst.machine->memory().host(), src.machine->memory().host(), 64 * 4096));
+  EXPECT_EQ(src.vcpu->counter(), dst.vcpu->counter());
+}
+
+TEST(MigrationStream, CutConnectionLeavesTheSourceRunning) {
+  const CompatTable table = hidingBogus();
+  TestMachine src = makeMachine(64, sourceRegs(), ~std::uint64_t{0} >> 1);
+  src.machine->start(true);
+  while (src.vcpu->counter() < 1000) std::this_thread::yield();  // 8 pages hold data: the stream is > 32 KiB
+  for (std::uint64_t cut : {0ull, 5ull, 12ull, 100ull, 3000ull}) {
+    OutgoingMigration out(*src.machine, table, testHeader());
+    MemoryChannel channel;
+    channel.failWritesAfter(cut);
+    auto s = out.runTo(channel, false);
+    ASSERT_FALSE(s.ok()) << cut;
+    EXPECT_EQ(MigrationStatus::Failed, out.query().status);
+    EXPECT_NE(std::string::npos, out.query().error.find("connection lost")) << out.query().error;
+    EXPECT_EQ(RunState::Running, src.machine->state()) << "cut at " << cut;
+  }
+  const std::uint64_t before = src.vcpu->counter();
+  while (src.vcpu->counter() == before) std::this_thread::yield();  // still making progress
+}
+
+} // namespace
+} // namespace regvm::test

@@ -1,0 +1,161 @@
+#include "machine.h"
+
+#include <chrono>
+
+#include "console_sink.h"
+
+namespace regvm {
+
+Machine::Machine(MachineParts parts, std::string arch, std::string machine_type,
+                 std::string platform_id, RunState initial)
+    : parts_(std::move(parts)), arch_(std::move(arch)), machine_type_(std::move(machine_type)),
+      platform_id_(std::move(platform_id)), state_(initial) {}
+
+Machine::~Machine() {
+  quit();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Machine::start(bool running) {
+  {
+    std::lock_guard lock(mutex_);
+    state_ = running ? RunState::Running : RunState::Paused;
+  }
+  thread_ = std::thread([this] { vcpuThread(); });
+}
+
+RunState Machine::state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+void Machine::vcpuThread() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [&] { return quit_requested_ || state_ == RunState::Running; });
+    if (quit_requested_) break;
+    in_run_ = true;
+    lock.unlock();
+    RunOutcome outcome = parts_.vcpu->run();
+    lock.lock();
+    in_run_ = false;
+    changed_.notify_all();
+    if (outcome.reason == StopReason::GuestExit) {
+      state_ = RunState::Shutdown;
+      lock.unlock();
+      finish({RunState::Shutdown, outcome.exit_status, {}});
+      return;
+    }
+    if (outcome.reason == StopReason::Error) {
+      state_ = RunState::InternalError;
+      lock.unlock();
+      finish({RunState::InternalError, 1, outcome.error});
+      return;
+    }
+    // StopRequested: pause() changed the state; a stray stop while still
+    // Running just resumes.
+  }
+  lock.unlock();
+  RunState final_state = state();
+  finish({final_state == RunState::PostMigrate ? RunState::PostMigrate : RunState::Shutdown, 0, {}});
+}
+
+void Machine::finish(MachineEnd end) {
+  flushConsole();
+  std::lock_guard lock(mutex_);
+  if (!end_) end_ = std::move(end);
+  changed_.notify_all();
+}
+
+bool Machine::pause(RunState to) {
+  std::unique_lock lock(mutex_);
+  if (state_ != RunState::Running) return false;
+  state_ = to;
+  // requestStop() may land just before the vCPU thread enters run(); ask
+  // again until it is out, so that no back end's handling of an early stop
+  // request can make pause() hang.
+  while (in_run_) {
+    parts_.vcpu->requestStop();
+    changed_.wait_for(lock, std::chrono::milliseconds(1));
+  }
+  lock.unlock();
+  flushConsole();
+  return true;
+}
+
+bool Machine::resume() {
+  std::lock_guard lock(mutex_);
+  if (end_ || quit_requested_) return false;
+  switch (state_) {
+  case RunState::Paused:
+  case RunState::InMigrate:
+  case RunState::Prelaunch:
+    state_ = RunState::Running;
+    changed_.notify_all();
+    return true;
+  case RunState::Running:
+    return true;
+  default:
+    return false;
+  }
+}
+
+std::optional<bool> Machine::enterFinishMigrate() {
+  {
+    std::lock_guard lock(mutex_);
+    if (end_) return std::nullopt;
+    if (state_ == RunState::Paused || state_ == RunState::Prelaunch) {
+      state_ = RunState::FinishMigrate;
+      return false;
+    }
+    if (state_ != RunState::Running) return std::nullopt;
+  }
+  if (pause(RunState::FinishMigrate)) return true;
+  return std::nullopt;
+}
+
+void Machine::endFinishMigrate(bool run) {
+  std::lock_guard lock(mutex_);
+  if (end_ || state_ != RunState::FinishMigrate) return;
+  state_ = run ? RunState::Running : RunState::Paused;
+  changed_.notify_all();
+}
+
+void Machine::enterPostMigrate() {
+  std::lock_guard lock(mutex_);
+  if (!end_) state_ = RunState::PostMigrate;
+  changed_.notify_all();
+}
+
+void Machine::quit() {
+  std::unique_lock lock(mutex_);
+  quit_requested_ = true;
+  changed_.notify_all();
+  while (in_run_) {
+    parts_.vcpu->requestStop();
+    changed_.wait_for(lock, std::chrono::milliseconds(1));
+  }
+  if (!thread_.joinable() && !end_) {
+    // Never started (or --incoming that failed): end now.
+    end_ = MachineEnd{state_ == RunState::PostMigrate ? RunState::PostMigrate : RunState::Shutdown,
+                      0, {}};
+    changed_.notify_all();
+  }
+}
+
+MachineEnd Machine::waitUntilEnded() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return end_.has_value(); });
+  return *end_;
+}
+
+std::optional<MachineEnd> Machine::ended() const {
+  std::lock_guard lock(mutex_);
+  return end_;
+}
+
+void Machine::flushConsole() {
+  if (auto *fd_sink = dynamic_cast<FdConsoleSink *>(parts_.console.get())) fd_sink->flush();
+}
+
+} // namespace regvm

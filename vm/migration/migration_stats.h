@@ -1,0 +1,52 @@
+// What query-migrate reports, with QEMU's field names (qapi/migration.json,
+// MigrationInfo / MigrationStats) so that one client drives both.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace regvm {
+
+enum class MigrationStatus : std::uint8_t { None, Setup, Active, Completed, Failed };
+
+constexpr std::string_view toString(MigrationStatus s) {
+  switch (s) {
+  case MigrationStatus::None: return "none";
+  case MigrationStatus::Setup: return "setup";
+  case MigrationStatus::Active: return "active";
+  case MigrationStatus::Completed: return "completed";
+  case MigrationStatus::Failed: return "failed";
+  }
+  return "none";
+}
+
+struct MigrationStats {
+  MigrationStatus status = MigrationStatus::None;
+  std::string error;                 // "error-desc" when failed
+  std::uint64_t total_time_ms = 0;   // start to completion (or failure), or so far
+  std::uint64_t downtime_ms = 0;     // guest stopped until the destination confirmed
+  std::uint64_t setup_time_ms = 0;   // connecting
+  std::uint64_t transferred = 0;     // bytes written to the stream
+  std::uint64_t ram_total = 0;       // guest RAM size
+  std::uint64_t pages_data = 0;      // "normal"
+  std::uint64_t pages_zero = 0;      // "duplicate"
+  std::uint64_t iterations = 0;      // "dirty-sync-count": dirty-log passes
+  std::uint64_t remaining_pages = 0; // dirty after the last pass
+};
+
+struct MigrationParameters {
+  // Stop and copy when the dirty set would go out in this time at the
+  // bandwidth measured on the previous pass (QEMU's downtime-limit, default
+  // 300 ms: migration/options.c DEFAULT_MIGRATE_SET_DOWNTIME).
+  std::uint64_t downtime_limit_ms = 300;
+  // ... or after this many passes, or when the dirty set stopped shrinking
+  // for `max_stalled` passes (the guest dirties faster than we send).
+  std::uint32_t max_iterations = 30;
+  std::uint32_t max_stalled = 3;
+  // How long the source waits for the destination's answer after the End
+  // section before it gives the guest back to itself.
+  std::uint32_t return_path_timeout_ms = 120000;
+};
+
+} // namespace regvm

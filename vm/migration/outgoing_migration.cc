@@ -1,0 +1,251 @@
+#include "outgoing_migration.h"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+
+#include "ram_checksum.h"
+#include "ram_transfer.h"
+#include "regcompat/runtime/save_side.h"
+
+namespace regvm {
+
+using regcompat::fail;
+using regcompat::runtime::Status;
+
+namespace {
+
+std::uint64_t nowNs() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+std::uint64_t countPages(const std::vector<std::uint64_t> &bitmap) {
+  std::uint64_t n = 0;
+  for (auto w : bitmap) n += static_cast<std::uint64_t>(std::popcount(w));
+  return n;
+}
+
+} // namespace
+
+OutgoingMigration::OutgoingMigration(Machine &machine, const regcompat::runtime::CompatTable &table,
+                                     stream::StreamHeader header, MigrationParameters params)
+    : machine_(machine), table_(table), header_(std::move(header)), params_(params) {
+  header_.ram_base = machine_.memory().base();
+  header_.ram_size = machine_.memory().size();
+  header_.page_size = static_cast<std::uint32_t>(GuestMemory::kPageSize);
+}
+
+OutgoingMigration::~OutgoingMigration() { join(); }
+
+void OutgoingMigration::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutgoingMigration::update(const std::function<void(MigrationStats &)> &change) {
+  std::lock_guard lock(mutex_);
+  change(stats_);
+}
+
+MigrationStats OutgoingMigration::query() const {
+  std::lock_guard lock(mutex_);
+  MigrationStats s = stats_;
+  if (s.status == MigrationStatus::Setup || s.status == MigrationStatus::Active)
+    s.total_time_ms = (nowNs() - started_ns_) / 1000000;
+  return s;
+}
+
+Status OutgoingMigration::start(const std::string &uri_text) {
+  auto uri = parseMigrationUri(uri_text);
+  if (!uri) return fail(uri.error());
+  {
+    std::lock_guard lock(mutex_);
+    if (stats_.status == MigrationStatus::Setup || stats_.status == MigrationStatus::Active)
+      return fail("a migration is already in progress");
+  }
+  const RunState state = machine_.state();
+  if (state != RunState::Running && state != RunState::Paused && state != RunState::Prelaunch)
+    return fail("cannot migrate a machine in state " + std::string(toString(state)));
+  join();
+  {
+    std::lock_guard lock(mutex_);
+    stats_ = MigrationStats{};
+    stats_.status = MigrationStatus::Setup;
+    stats_.ram_total = machine_.memory().size();
+    started_ns_ = nowNs();
+  }
+  thread_ = std::thread([this, target = *uri] {
+    const std::uint64_t t0 = nowNs();
+    auto channel = openOutgoing(target);
+    update([&](MigrationStats &s) { s.setup_time_ms = (nowNs() - t0) / 1000000; });
+    Status result = channel ? runTo(**channel, target.hasReturnPath()) : Status(fail(channel.error()));
+    if (!result)
+      update([&](MigrationStats &s) {
+        s.status = MigrationStatus::Failed;
+        s.error = result.error();
+        s.total_time_ms = (nowNs() - started_ns_) / 1000000;
+      });
+  });
+  return {};
+}
+
+Status OutgoingMigration::runTo(Channel &channel, bool wait_for_reply) {
+  {
+    std::lock_guard lock(mutex_);
+    if (started_ns_ == 0) started_ns_ = nowNs();
+    stats_.status = MigrationStatus::Active;
+    stats_.ram_total = machine_.memory().size();
+  }
+  wait_for_reply_ = wait_for_reply;
+  bool stopped = false, was_running = false;
+  Status s = precopyAndSend(channel, stopped, was_running);
+  if (s && wait_for_reply) {
+    s = awaitReply(channel, params_.return_path_timeout_ms);
+  } else if (!s && wait_for_reply && channel.waitReadable(0)) {
+    // The destination stopped reading because it failed: its answer says why.
+    Status reply = awaitReply(channel, 1000);
+    if (!reply) s = reply;
+  }
+  machine_.dirtyLog().stop();
+  if (!s) {
+    // Give the guest back to itself: it never left this side.
+    channel.abort();
+    if (stopped) machine_.endFinishMigrate(was_running);
+    update([&](MigrationStats &st) {
+      st.status = MigrationStatus::Failed;
+      st.error = s.error();
+      st.total_time_ms = (nowNs() - started_ns_) / 1000000;
+    });
+    return s;
+  }
+  machine_.enterPostMigrate();
+  update([&](MigrationStats &st) {
+    st.status = MigrationStatus::Completed;
+    st.total_time_ms = (nowNs() - started_ns_) / 1000000;
+    st.downtime_ms = (nowNs() - stop_ns_) / 1000000;
+    st.transferred = channel.bytesWritten();
+  });
+  if (on_completed_) on_completed_();
+  return {};
+}
+
+Status OutgoingMigration::precopyAndSend(Channel &channel, bool &stopped, bool &was_running) {
+  stream::SectionWriter writer(channel);
+  if (auto s = writer.writePreamble(); !s) return s;
+  {
+    StateWriter w;
+    stream::encodeHeader(w, header_);
+    if (auto s = writer.write(stream::SectionType::Header, w.bytes()); !s) return s;
+  }
+  GuestMemory &memory = machine_.memory();
+  RamChecksum checksum(memory.pageCount());
+  RamSender sender(memory, writer, checksum);
+  if (auto s = machine_.dirtyLog().start(); !s) return fail("cannot start dirty tracking: " + s.error());
+
+  auto publish = [&](std::uint64_t iterations, std::uint64_t remaining) {
+    update([&](MigrationStats &st) {
+      st.transferred = channel.bytesWritten();
+      st.pages_data = sender.counters().pages_data;
+      st.pages_zero = sender.counters().pages_zero;
+      st.iterations = iterations;
+      st.remaining_pages = remaining;
+    });
+  };
+
+  // Pass 1: every page.
+  std::vector<std::uint64_t> dirty((memory.pageCount() + 63) / 64, ~std::uint64_t{0});
+  std::uint64_t previous = memory.pageCount();
+  std::uint32_t stalled = 0;
+  std::uint32_t passes = 0;
+  for (std::uint32_t pass = 1;; ++pass) {
+    passes = pass;
+    const std::uint64_t sent = std::min(countPages(dirty), memory.pageCount());
+    const std::uint64_t bytes0 = channel.bytesWritten();
+    const std::uint64_t t0 = nowNs();
+    if (auto s = pass == 1 ? sender.sendAll() : sender.sendDirty(dirty); !s) return s;
+    if (auto s = sender.flush(); !s) return s;
+    const double seconds = static_cast<double>(nowNs() - t0) / 1e9;
+    const double bandwidth = static_cast<double>(channel.bytesWritten() - bytes0) / std::max(seconds, 1e-6);
+    std::fill(dirty.begin(), dirty.end(), 0);
+    if (auto s = machine_.dirtyLog().collect(dirty); !s) return fail("dirty log: " + s.error());
+    const std::uint64_t remaining = countPages(dirty);
+    {
+      StateWriter w;
+      stream::encodeIterationEnd(w, {pass, sent, remaining});
+      if (auto s = writer.write(stream::SectionType::IterationEnd, w.bytes()); !s) return s;
+    }
+    publish(pass, remaining);
+    // A destination that already failed (wrong machine type, bad RAM size)
+    // answered early: stop sending.
+    if (wait_for_reply_ && channel.waitReadable(0)) return fail("the destination stopped the migration");
+    const RunState state = machine_.state();
+    if (state == RunState::Shutdown || state == RunState::InternalError)
+      return fail("the guest ended (" + std::string(toString(state)) + ") during the migration");
+    const double expected_ms = static_cast<double>(remaining * GuestMemory::kPageSize) / bandwidth * 1e3;
+    stalled = remaining >= previous ? stalled + 1 : 0;
+    previous = remaining;
+    if (state != RunState::Running || expected_ms <= static_cast<double>(params_.downtime_limit_ms) ||
+        pass >= params_.max_iterations || stalled >= params_.max_stalled)
+      break;
+  }
+
+  // Stop and copy.
+  auto running = machine_.enterFinishMigrate();
+  if (!running) return fail("the guest ended during the migration (state " + std::string(toString(machine_.state())) + ")");
+  stopped = true;
+  was_running = *running;
+  stop_ns_ = nowNs();
+  if (auto s = machine_.dirtyLog().collect(dirty); !s) return fail("dirty log: " + s.error());
+  if (auto s = sender.sendDirty(dirty); !s) return s;
+  if (auto s = sender.flush(); !s) return s;
+  if (auto s = sendDeviceAndCpuState(writer); !s) return s;
+  {
+    StateWriter w;
+    stream::encodeEnd(w, {memory.pageCount(), checksum.value(), was_running});
+    if (auto s = writer.write(stream::SectionType::End, w.bytes()); !s) return s;
+  }
+  publish(passes + 1, 0);
+  return channel.finishWriting();
+}
+
+Status OutgoingMigration::sendDeviceAndCpuState(stream::SectionWriter &writer) {
+  for (const auto &device : machine_.devices()) {
+    StateWriter state;
+    device->saveState(state);
+    StateWriter w;
+    w.str(device->name());
+    w.blob(state.bytes());
+    if (auto s = writer.write(stream::SectionType::Device, w.bytes()); !s) return s;
+  }
+  {
+    StateWriter w;
+    machine_.vcpu().saveArchState(w);
+    if (auto s = writer.write(stream::SectionType::CpuArch, w.bytes()); !s) return s;
+  }
+  auto regs = regcompat::runtime::outgoing(machine_.vcpu().registerList(), table_);
+  if (!regs) return fail("this side's CPU register list is invalid: " + regs.error());
+  StateWriter w;
+  stream::encodeRegisters(w, *regs);
+  return writer.write(stream::SectionType::CpuRegisters, w.bytes());
+}
+
+Status OutgoingMigration::awaitReply(Channel &channel, std::uint32_t timeout_ms) {
+  if (!channel.waitReadable(static_cast<int>(timeout_ms)))
+    return fail("the destination did not confirm the load within " + std::to_string(timeout_ms / 1000) + " s");
+  std::uint8_t head[5];
+  auto got = channel.readFull(head, sizeof head);
+  if (!got || *got < sizeof head)
+    return fail("the destination closed the connection without confirming the load "
+                "(it did not take over)");
+  std::uint32_t length = 0;
+  for (int i = 0; i < 4; ++i) length |= std::uint32_t{head[1 + i]} << (8 * i);
+  std::string message(std::min<std::uint32_t>(length, 1u << 20), '\0');
+  auto text = channel.readFull(reinterpret_cast<std::uint8_t *>(message.data()), message.size());
+  if (text) message.resize(*text);
+  if (head[0] == 'O') return {};
+  if (head[0] == 'E') return fail("the destination rejected the migration: " + message);
+  return fail("the destination sent an unknown answer (byte " + std::to_string(head[0]) + ")");
+}
+
+} // namespace regvm

@@ -1,0 +1,136 @@
+#include "ram_transfer.h"
+
+#include <bit>
+#include <cstring>
+
+#include "untouched_pages.h"
+
+namespace regvm {
+
+using regcompat::fail;
+using regcompat::runtime::Status;
+
+namespace {
+constexpr std::size_t kEntryHeader = 9;  // u64 page number + u8 flag
+
+void putU64(std::uint8_t *p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+} // namespace
+
+Status RamSender::sendPage(std::uint64_t page) {
+  if (batch_.empty()) {
+    batch_.reserve(4 + std::size_t{stream::kMaxPagesPerBatch} * (kEntryHeader + GuestMemory::kPageSize));
+    batch_.resize(4);  // count, filled in by flush()
+  }
+  const std::uint8_t *src = memory_.host() + page * GuestMemory::kPageSize;
+  const std::size_t at = batch_.size();
+  if (isZeroPage(src)) {
+    batch_.resize(at + kEntryHeader);
+    putU64(&batch_[at], page);
+    batch_[at + 8] = stream::kPageZero;
+    checksum_.setZero(page);
+    ++counters_.pages_zero;
+  } else {
+    batch_.resize(at + kEntryHeader + GuestMemory::kPageSize);
+    putU64(&batch_[at], page);
+    batch_[at + 8] = stream::kPageData;
+    std::uint8_t *copy = &batch_[at + kEntryHeader];
+    std::memcpy(copy, src, GuestMemory::kPageSize);
+    // The copy may differ from what the zero test saw (the guest runs): the
+    // copy is what travels, and a later write marks the page dirty again.
+    checksum_.setPage(page, isZeroPage(copy) ? RamChecksum::zeroHash() : pageHash(copy));
+    ++counters_.pages_data;
+  }
+  if (++batch_pages_ == stream::kMaxPagesPerBatch) return flush();
+  return {};
+}
+
+Status RamSender::sendZero(std::uint64_t page) {
+  if (batch_.empty()) {
+    batch_.reserve(4 + std::size_t{stream::kMaxPagesPerBatch} * (kEntryHeader + GuestMemory::kPageSize));
+    batch_.resize(4);
+  }
+  const std::size_t at = batch_.size();
+  batch_.resize(at + kEntryHeader);
+  putU64(&batch_[at], page);
+  batch_[at + 8] = stream::kPageZero;
+  checksum_.setZero(page);
+  ++counters_.pages_zero;
+  if (++batch_pages_ == stream::kMaxPagesPerBatch) return flush();
+  return {};
+}
+
+Status RamSender::sendAll() {
+  const UntouchedPages untouched;
+  std::vector<bool> zero;
+  untouched.query(memory_.host(), memory_.pageCount(), zero);
+  for (std::uint64_t page = 0; page < memory_.pageCount(); ++page)
+    if (auto s = zero[page] ? sendZero(page) : sendPage(page); !s) return s;
+  return {};
+}
+
+Status RamSender::sendDirty(const std::vector<std::uint64_t> &bitmap) {
+  const std::uint64_t pages = memory_.pageCount();
+  for (std::size_t w = 0; w < bitmap.size(); ++w) {
+    std::uint64_t bits = bitmap[w];
+    while (bits != 0) {
+      const std::uint64_t page = w * 64 + static_cast<unsigned>(std::countr_zero(bits));
+      bits &= bits - 1;
+      if (page >= pages) break;
+      if (auto s = sendPage(page); !s) return s;
+    }
+  }
+  return {};
+}
+
+Status RamSender::flush() {
+  if (batch_pages_ == 0) return {};
+  for (int i = 0; i < 4; ++i) batch_[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(batch_pages_ >> (8 * i));
+  Status s = writer_.write(stream::SectionType::RamPages, batch_);
+  batch_.clear();
+  batch_pages_ = 0;
+  return s;
+}
+
+Status RamLoader::apply(const stream::Section &section) {
+  StateReader in = section.reader();
+  const std::uint32_t count = in.u32();
+  if (in.ok() && count > stream::kMaxPagesPerBatch)
+    in.failAt(section.payload_offset, "ram-pages section: " + std::to_string(count) +
+                                          " pages exceed the limit of " +
+                                          std::to_string(stream::kMaxPagesPerBatch));
+  for (std::uint32_t i = 0; i < count && in.ok(); ++i) {
+    const std::uint64_t at = in.offset();
+    const std::uint64_t page = in.u64();
+    const std::uint8_t flag = in.u8();
+    if (!in.ok()) break;
+    if (page >= memory_.pageCount()) {
+      in.failAt(at, "ram-pages section: page " + std::to_string(page) + " is outside guest RAM (" +
+                        std::to_string(memory_.pageCount()) + " pages)");
+      break;
+    }
+    std::uint8_t *dst = memory_.host() + page * GuestMemory::kPageSize;
+    if (flag == stream::kPageZero) {
+      // A fresh mapping is zero: only a page this load wrote needs clearing.
+      if (written_[page]) std::memset(dst, 0, GuestMemory::kPageSize);
+      checksum_.setZero(page);
+      ++counters_.pages_zero;
+    } else if (flag == stream::kPageData) {
+      auto data = in.raw(GuestMemory::kPageSize);
+      if (!in.ok()) break;
+      std::memcpy(dst, data.data(), GuestMemory::kPageSize);
+      checksum_.setPage(page, pageHash(dst));
+      written_[page] = true;
+      ++counters_.pages_data;
+    } else {
+      in.failAt(at + 8, "ram-pages section: page flag " + std::to_string(flag) + " is neither 0 (data) nor 1 (zero)");
+    }
+  }
+  if (in.ok() && !in.atEnd())
+    in.failAt(in.offset(), "ram-pages section: " + std::to_string(in.remaining()) + " bytes after the last page");
+  if (!in.ok()) return fail(in.error());
+  return {};
+}
+
+} // namespace regvm
