@@ -11,6 +11,7 @@ json::Value migrationInfo(const MigrationStats &s) {
   const bool done = s.status == MigrationStatus::Completed;
   info.emplace_back("total-time", s.total_time_ms);
   if (done) info.emplace_back("downtime", s.downtime_ms);
+  if (done) info.emplace_back("x-downtime-confirmed", s.confirmed_downtime_ms);
   info.emplace_back("setup-time", s.setup_time_ms);
   info.emplace_back("ram", json::Object{
                                {"transferred", s.transferred},

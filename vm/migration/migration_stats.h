@@ -25,7 +25,13 @@ struct MigrationStats {
   MigrationStatus status = MigrationStatus::None;
   std::string error;                 // "error-desc" when failed
   std::uint64_t total_time_ms = 0;   // start to completion (or failure), or so far
-  std::uint64_t downtime_ms = 0;     // guest stopped until the destination confirmed
+  // Guest stopped until the last byte of the stream went out: QEMU's
+  // definition (migration/migration.c, migration_calculate_complete()), so
+  // that the two compare. The guest may run again only once the
+  // destination loaded everything: that longer figure is
+  // confirmed_downtime_ms ("x-downtime-confirmed").
+  std::uint64_t downtime_ms = 0;
+  std::uint64_t confirmed_downtime_ms = 0;
   std::uint64_t setup_time_ms = 0;   // connecting
   std::uint64_t transferred = 0;     // bytes written to the stream
   std::uint64_t ram_total = 0;       // guest RAM size

@@ -100,6 +100,7 @@ Status OutgoingMigration::runTo(Channel &channel, bool wait_for_reply) {
   wait_for_reply_ = wait_for_reply;
   bool stopped = false, was_running = false;
   Status s = precopyAndSend(channel, stopped, was_running);
+  sent_ns_ = nowNs();
   if (s && wait_for_reply) {
     s = awaitReply(channel, params_.return_path_timeout_ms);
   } else if (!s && wait_for_reply && channel.waitReadable(0)) {
@@ -123,7 +124,8 @@ Status OutgoingMigration::runTo(Channel &channel, bool wait_for_reply) {
   update([&](MigrationStats &st) {
     st.status = MigrationStatus::Completed;
     st.total_time_ms = (nowNs() - started_ns_) / 1000000;
-    st.downtime_ms = (nowNs() - stop_ns_) / 1000000;
+    st.downtime_ms = (sent_ns_ - stop_ns_) / 1000000;
+    st.confirmed_downtime_ms = (nowNs() - stop_ns_) / 1000000;
     st.transferred = channel.bytesWritten();
   });
   if (on_completed_) on_completed_();
