@@ -16,7 +16,9 @@
 
 #include "command.h"
 #include "database_loader.h"
+#include "regcompat/db/atomic_file.h"
 #include "regcompat/db/saver.h"
+#include "regcompat/pipeline/input_digest.h"
 #include "regcompat/db/vocabulary.h"
 #include "regcompat/json_writer.h"
 
@@ -225,8 +227,54 @@ void printSummary(const QemuCommandOptions &opt, const eq::QemuExtraction &x,
             << " files (" << x.stats.files_from_cache << " from cache), " << warnings.size() << " warnings\n";
 }
 
+// What an extraction wrote: its options and every register it produced,
+// with the content of the database right after the save. A re-run whose
+// extraction and database both match did nothing new, so it skips loading,
+// merging and saving the database, which is most of a warm run (a YAML load of
+// a few thousand entries costs ~10 times the scan cache lookup).
+std::string extractionDigest(const QemuCommandOptions &opt, const std::string &distro,
+                             const std::vector<db::RegisterSet> &sets) {
+  pipeline::InputDigest d;
+  d.addText(REGCOMPAT_VERSION);
+  for (const std::string &part : {opt.release, opt.machine, distro}) d.addText(part);
+  d.addText(std::to_string(opt.cpus.size()));
+  for (const auto &c : opt.cpus) d.addText(c);
+  for (const auto &p : opt.cpu_props) d.addText(p);
+  for (const auto &set : sets) {
+    d.addText(set.key.toString());
+    d.addText(set.description);
+    for (const auto &e : set.registers) {
+      d.addText(e.id.hex() + " " + e.name + " " + (e.value ? std::to_string(*e.value) : "-") + " " +
+                e.provenance.where);
+      for (const auto &f : e.flags) d.addText(f);
+    }
+  }
+  return d.hex();
+}
+
+fs::path stampPath(const fs::path &db_dir, const std::string &release) {
+  return db_dir / (".extract-qemu-" + release + ".stamp");
+}
+
+std::string stampFor(const std::string &extraction, const fs::path &db_dir) {
+  pipeline::InputDigest d;
+  d.addPath(db_dir);  // dot files (this stamp, save temporaries) are not part of it
+  return extraction + " " + d.hex() + "\n";
+}
+
+bool unchangedSinceLastRun(const std::string &extraction, const fs::path &db_dir,
+                           const std::string &release) {
+  std::ifstream in(stampPath(db_dir, release));
+  std::string stored((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (stored.empty()) return false;
+  try {
+    return stored == stampFor(extraction, db_dir);
+  } catch (const std::exception &) {
+    return false;  // unreadable: load it properly and let the loader say why
+  }
+}
+
 void runExtractQemu(const QemuCommandOptions &opt) {
-  TargetDatabase target(databasePath(opt.db));
   eq::QemuExtraction x = runExtractor(opt);
 
   std::vector<Warning> warnings;
@@ -240,15 +288,32 @@ void runExtractQemu(const QemuCommandOptions &opt) {
   for (const auto &p : opt.cpu_props) machine += ", " + p;
   for (auto &s : sets) s.description += "; " + machine;
 
+  const fs::path db_dir = databasePath(opt.db);
+  const std::optional<std::string> distro = distroVersionOf(opt.source);
+  const std::string extraction = extractionDigest(opt, distro.value_or(""), sets);
+  if (!opt.no_cache && unchangedSinceLastRun(extraction, db_dir, opt.release)) {
+    eq::MergeReport unchanged;
+    printWarnings(warnings);
+    if (opt.format == OutputFormat::Text)
+      std::cout << "unchanged " << opt.db << ": qemu " << opt.release
+                << " already holds this extraction (database not rewritten)\n";
+    else
+      printSummary(opt, x, sets, unchanged, warnings, false);
+    return;
+  }
+
+  TargetDatabase target(db_dir);
   db::Release release;
   release.component = "qemu";
   release.version = opt.release;
-  release.distro_version = distroVersionOf(opt.source);
+  release.distro_version = distro;
   const std::vector<db::RegisterSet> written = sets;
   eq::MergeReport merge = eq::mergeRelease(target.database(), std::move(release), std::move(sets),
                                            /*replace_whole_release=*/opt.cpus.empty());
   for (const auto &n : merge.notes) warnings.push_back({n.where, n.message});
   target.save();
+  // Best effort: without a stamp the next run just loads the database.
+  (void)db::writeFileAtomically(stampPath(db_dir, opt.release), stampFor(extraction, db_dir));
   printWarnings(warnings);
   printSummary(opt, x, written, merge, warnings, target.created());
 }

@@ -88,6 +88,23 @@ else
   echo "SKIP: probe kvm: /dev/kvm is not usable here"
 fi
 
+# --- extract qemu: a re-run on an unchanged tree and database does nothing ------------
+if "$rc_bin" extract qemu --help >/dev/null 2>&1; then
+  qemu_tree="$root/tests/fixtures/qemu/mini"
+  expect 0 "extract qemu on the miniature tree" -- "$rc_bin" extract qemu --source "$qemu_tree" --release 9.9.9 --db "$tmp/qdb"
+  contains "qemu/9.9.9/arm64/tcg/mini-a64" "the sets are listed"
+  expect 0 "the same extraction again" -- "$rc_bin" extract qemu --source "$qemu_tree" --release 9.9.9 --db "$tmp/qdb"
+  contains "already holds this extraction" "an unchanged tree and database are left alone"
+  echo "# edited by hand" >> "$tmp/qdb/releases/qemu/9.9.9.yaml"
+  expect 0 "again after the database was edited" -- "$rc_bin" extract qemu --source "$qemu_tree" --release 9.9.9 --db "$tmp/qdb"
+  contains "updated" "an edited database is loaded and saved again"
+  if grep -q "edited by hand" "$tmp/qdb/releases/qemu/9.9.9.yaml"; then
+    failed=$((failed + 1)); echo "FAIL: the edited release file was not rewritten"
+  else
+    passed=$((passed + 1))
+  fi
+fi
+
 # --- extract linux on the fixture trees --------------------------------------------
 if ! "$rc_bin" extract --help 2>/dev/null | grep -q "linux"; then
   echo "SKIP: extract linux: not registered under 'extract' in this build (cli/cmd_extract.cc)"
