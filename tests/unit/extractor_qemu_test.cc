@@ -83,6 +83,23 @@ TEST(ExtractorQemuExpander, BothWildcardsAndExclusions) {
                                                       0x603000000013c080u}));
 }
 
+TEST(ExtractorQemuExpander, TheAArch64ViewOfABothRegisterHasItsArchitecturalName) {
+  FakeCpu cpu;
+  CpConstants k;
+  Expander e(k, cpu.view());
+  e.define(Def("SCTLR").crn(1).opc0(3).state(k.state_both).access(k.pl1_rw));
+  e.define(Def("TTBR0_EL1").crn(2).opc0(3).state(k.state_both).access(k.pl1_rw));
+  e.define(Def("CNTX").crn(14).opc0(3).opc1(3).state(k.state_both).access(k.pl1_rw));
+  std::map<std::string, std::uint64_t> names;
+  for (const auto &[key, r] : e.table()) names[r.name] = key;
+  EXPECT_TRUE(names.count("SCTLR"));       // the AArch32 view keeps QEMU's name
+  EXPECT_TRUE(names.count("SCTLR_EL1"));   // op1 0: EL1
+  EXPECT_TRUE(names.count("TTBR0_EL1"));   // already suffixed: unchanged
+  EXPECT_FALSE(names.count("TTBR0_EL1_EL1"));
+  EXPECT_TRUE(names.count("CNTX_EL0"));    // op1 3: EL0
+}
+
+
 TEST(ExtractorQemuExpander, BankedRegistersBeforeAndAfterV8) {
   CpConstants k;
   CpRegDef banked = Def("BANKED").crn(12).opc0(3).state(k.state_both).access(k.pl1_rw);
@@ -541,3 +558,24 @@ TEST(ExtractorQemuReal, DbgdtrStoryBetween10013And1022) {
 }
 
 }  // namespace
+
+TEST(ExtractorQemuMerge, ALaterReleasesRealNameReplacesAReservedPlaceholder) {
+  db::Database d;
+  d.name = "t";
+  db::Release old_release;
+  old_release.component = "qemu";
+  old_release.version = "7.2";
+  auto first = mergeRelease(d, old_release, {setOf("7.2", "max", {{0x603000000013c032u, "ID_AA64ISAR2_EL1_RESERVED"}})}, true);
+  EXPECT_EQ(d.catalogue.find(RegisterId::fromIndex(0x603000000013c032u).value())->name, "ID_AA64ISAR2_EL1_RESERVED");
+  db::Release new_release = old_release;
+  new_release.version = "10.2.2";
+  auto second = mergeRelease(d, new_release, {setOf("10.2.2", "max", {{0x603000000013c032u, "ID_AA64ISAR2_EL1"}})}, true);
+  EXPECT_EQ(d.catalogue.find(RegisterId::fromIndex(0x603000000013c032u).value())->name, "ID_AA64ISAR2_EL1");
+  ASSERT_EQ(second.renamed.size(), 1u);
+  // The 7.2 set's entry follows the catalogue, and the database validates.
+  EXPECT_EQ(d.findSet({"qemu", "7.2", "arm64", "tcg", "max"})->registers[0].name, "ID_AA64ISAR2_EL1");
+  EXPECT_TRUE(db::validate(d).empty());
+  // The reverse order keeps the real name.
+  auto third = mergeRelease(d, old_release, {setOf("7.2", "max", {{0x603000000013c032u, "ID_AA64ISAR2_EL1_RESERVED"}})}, true);
+  EXPECT_EQ(d.catalogue.find(RegisterId::fromIndex(0x603000000013c032u).value())->name, "ID_AA64ISAR2_EL1");
+}

@@ -27,6 +27,21 @@ Result<RegisterId> Catalogue::add(CatalogueEntry entry) {
   return id;
 }
 
+Result<RegisterId> Catalogue::rename(RegisterId id, std::string name) {
+  auto at = std::lower_bound(entries_.begin(), entries_.end(), id, indexLess);
+  if (at == entries_.end() || at->id != id) return fail("register " + id.hex() + " is not catalogued");
+  if (at->name == name) return id;
+  auto name_key = std::make_pair(id.arch(), name);
+  if (auto same_name = by_name_.find(name_key); same_name != by_name_.end()) {
+    return fail("name " + name + " already names register " + same_name->second.hex() + " in the " +
+                std::string(architectureName(id.arch())) + " catalogue");
+  }
+  by_name_.erase(std::make_pair(id.arch(), at->name));
+  by_name_.emplace(std::move(name_key), id);
+  at->name = std::move(name);
+  return id;
+}
+
 const CatalogueEntry *Catalogue::find(RegisterId id) const {
   auto it = std::lower_bound(entries_.begin(), entries_.end(), id, indexLess);
   return it != entries_.end() && it->id == id ? &*it : nullptr;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cctype>
 #include <utility>
 
 namespace regcompat::extract::qemu {
@@ -130,8 +131,23 @@ void Expander::addAa32(CpRegInstance r, const CpRegDef &def, std::uint64_t cp, s
   }
 }
 
+// QEMU names a BOTH-state definition once, usually in its AArch32 form
+// ("SCTLR", "VBAR", "CNTKCTL"); its AArch64 view is SCTLR_EL1 and so on in
+// the Arm ARM. The view gets the suffix of the lowest Exception level its op1
+// gives access from (Arm ARM D18.2.1 "op1": 0-2 and 7 EL1, 3 EL0, 4 and 5 EL2,
+// 6 EL3) unless QEMU's name already carries one.
+static std::string aa64ViewName(const std::string &name, std::uint64_t opc1) {
+  const auto el = name.rfind("_EL");
+  if (el != std::string::npos && el + 3 < name.size() &&
+      std::isdigit(static_cast<unsigned char>(name[el + 3])))
+    return name;
+  static constexpr char kElOfOp1[8] = {'1', '1', '1', '0', '2', '2', '3', '1'};
+  return name + "_EL" + kElOfOp1[opc1 & 7];
+}
+
 void Expander::addAa64(CpRegInstance r, const CpRegDef &def, std::uint64_t crm, std::uint64_t opc1,
                        std::uint64_t opc2) {
+  if (def.state == k_.state_both) r.name = aa64ViewName(r.name, opc1);
   std::uint32_t key = encodeAa64Key(def.opc0, opc1, def.crn, crm, opc2);
   if (k_.add_tlbi_nxs && (r.type & k_.add_tlbi_nxs) && cpu_.xs && cpu_.xs()) {
     CpRegInstance nxs = r;

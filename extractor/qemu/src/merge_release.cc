@@ -24,6 +24,17 @@ void upsertRelease(db::Database &database, db::Release release, MergeReport &rep
             [](const db::Release &a, const db::Release &b) { return db::compareReleases(a, b) < 0; });
 }
 
+bool endsWith(std::string_view s, std::string_view tail) {
+  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
+}
+
+// QEMU 7.2 names encodings it reserves "..._RESERVED" (ID_AA64ISAR2_EL1_RESERVED);
+// a later release that defines the register gives its real name, which the
+// catalogue then takes whichever release was extracted first.
+bool namesBetter(std::string_view candidate, std::string_view catalogued) {
+  return endsWith(catalogued, "_RESERVED") && !endsWith(candidate, "_RESERVED");
+}
+
 // Makes the entry's name agree with the catalogue, cataloguing it when new.
 void reconcileName(db::Catalogue &catalogue, const std::string &set_key, db::RegisterEntry &entry,
                    MergeReport &report) {
@@ -35,6 +46,13 @@ void reconcileName(db::Catalogue &catalogue, const std::string &set_key, db::Reg
     return;
   }
   if (const db::CatalogueEntry *known = catalogue.find(entry.id)) {
+    if (namesBetter(entry.name, known->name)) {
+      const std::string old = known->name;
+      if (catalogue.rename(entry.id, entry.name)) {
+        report.renamed.emplace_back(old, entry.name);
+        return;
+      }
+    }
     if (known->name != entry.name) {
       report.notes.push_back({where, "register " + entry.id.hex() + " is named " + entry.name +
                                          " here but " + known->name +
@@ -85,6 +103,15 @@ MergeReport mergeRelease(db::Database &database, db::Release release, std::vecto
     report.sets_written.push_back(key);
     database.sets.push_back(std::move(set));
   }
+  // Older releases' entries that carried a renamed name take the new one, so
+  // that every set agrees with the catalogue.
+  for (const auto &[old_name, new_name] : report.renamed)
+    for (db::RegisterSet &set : database.sets)
+      for (db::RegisterEntry &e : set.registers)
+        if (e.name == old_name) {
+          const db::CatalogueEntry *c = database.catalogue.find(e.id);
+          if (c && c->name == new_name) e.name = new_name;
+        }
   std::sort(database.sets.begin(), database.sets.end(),
             [](const db::RegisterSet &a, const db::RegisterSet &b) { return (a.key <=> b.key) < 0; });
   return report;

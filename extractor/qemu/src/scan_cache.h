@@ -28,7 +28,7 @@ namespace regcompat::extract::qemu {
 
 // Bump when a change to the extractor changes what it extracts from the same
 // input: old entries then stop matching.
-inline constexpr const char *kExtractorVersion = "regcompat-qemu-extract/6";
+inline constexpr const char *kExtractorVersion = "regcompat-qemu-extract/7";  // 7: AArch64 views of BOTH registers named _ELx
 
 // Accumulates the configuration that a result depends on.
 class ConfigKey {

@@ -31,6 +31,10 @@ class Catalogue {
   // Adds an entry. Fails, naming the clash, when the index is already
   // catalogued or its architecture already uses the name.
   Result<RegisterId> add(CatalogueEntry entry);
+  // Gives a catalogued register another name. Fails, leaving the catalogue
+  // unchanged, when the register is not catalogued or its architecture
+  // already uses the name for another register.
+  Result<RegisterId> rename(RegisterId id, std::string name);
 
   const CatalogueEntry *find(RegisterId id) const;
   // Every entry with this name (at most one per architecture).

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "regcompat/db/database.h"
@@ -29,6 +30,9 @@ struct MergeReport {
   // Names that differ from the catalogue's (the catalogue's is kept), names
   // that the catalogue cannot take (already used by another register).
   std::vector<Diagnostic> notes;
+  // Catalogue names replaced by a better one from this release (old, new):
+  // a "_RESERVED" placeholder by the register's real name.
+  std::vector<std::pair<std::string, std::string>> renamed;
 };
 
 // Adds `release` (or updates the existing one of the same component and
