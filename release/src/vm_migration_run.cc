@@ -53,7 +53,7 @@ class VmStage {
     const fs::path dir = o_.work_dir / "reference";
     fs::create_directories(dir);
     auto vm = ChildProcess::start(regvmArgs(p, true, dir / "console"), dir / "stdout", dir / "stderr");
-    if (!vm) return fail(vm.error());
+    if (!vm) return fail("cannot start regvm: " + vm.error());
     auto status = vm.value().wait(o_.timeout_seconds);
     if (!status) return fail("the unmigrated reference run did not finish in " + std::to_string(o_.timeout_seconds) + " s");
     if (*status != 0)
@@ -78,9 +78,9 @@ class VmStage {
     src_args.insert(src_args.end(), {"--qmp", "unix:" + (dir / "control.sock").string()});
 
     auto dst = ChildProcess::start(dst_args, dir / "destination.stdout", dir / "destination.stderr");
-    if (!dst) { a.problem = dst.error(); return a; }
+    if (!dst) { a.problem = "cannot start the destination: " + dst.error(); return a; }
     auto src = ChildProcess::start(src_args, dir / "source.stdout", dir / "source.stderr");
-    if (!src) { a.problem = src.error(); return a; }
+    if (!src) { a.problem = "cannot start the source: " + src.error(); return a; }
     auto qmp = QmpClient::connect(dir / "control.sock", 30);
     if (!qmp) { a.problem = "source: " + qmp.error(); return a; }
     std::this_thread::sleep_for(std::chrono::duration<double>(o_.migrate_after_seconds));
