@@ -271,7 +271,52 @@ class Parser {
   std::optional<std::string> error_;
 };
 
-void quote(std::string &out, const std::string &s) {
+
+void writeTo(std::string &out, const Value &v) {
+  if (v.isNull()) out += "null";
+  else if (v.isBool()) out += v.asBool() ? "true" : "false";
+  else if (v.isInt()) out += std::to_string(v.asInt());
+  else if (v.isNumber()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v.asDouble());
+    out += buf;
+  } else if (v.isString()) appendString(out, v.asString());
+  else if (v.isArray()) {
+    out += '[';
+    bool first = true;
+    for (const auto &item : v.asArray()) {
+      if (!first) out += ", ";
+      first = false;
+      writeTo(out, item);
+    }
+    out += ']';
+  } else {
+    out += '{';
+    bool first = true;
+    for (const auto &[k, item] : v.asObject()) {
+      if (!first) out += ", ";
+      first = false;
+      appendString(out, k);
+      out += ": ";
+      writeTo(out, item);
+    }
+    out += '}';
+  }
+}
+
+} // namespace
+
+Result<Value> parse(std::string_view text, const ParseOptions &options) {
+  return Parser(text, options).run();
+}
+
+std::string write(const Value &value) {
+  std::string out;
+  writeTo(out, value);
+  return out;
+}
+
+void appendString(std::string &out, std::string_view s) {
   out += '"';
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
@@ -292,50 +337,6 @@ void quote(std::string &out, const std::string &s) {
     }
   }
   out += '"';
-}
-
-void writeTo(std::string &out, const Value &v) {
-  if (v.isNull()) out += "null";
-  else if (v.isBool()) out += v.asBool() ? "true" : "false";
-  else if (v.isInt()) out += std::to_string(v.asInt());
-  else if (v.isNumber()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v.asDouble());
-    out += buf;
-  } else if (v.isString()) quote(out, v.asString());
-  else if (v.isArray()) {
-    out += '[';
-    bool first = true;
-    for (const auto &item : v.asArray()) {
-      if (!first) out += ", ";
-      first = false;
-      writeTo(out, item);
-    }
-    out += ']';
-  } else {
-    out += '{';
-    bool first = true;
-    for (const auto &[k, item] : v.asObject()) {
-      if (!first) out += ", ";
-      first = false;
-      quote(out, k);
-      out += ": ";
-      writeTo(out, item);
-    }
-    out += '}';
-  }
-}
-
-} // namespace
-
-Result<Value> parse(std::string_view text, const ParseOptions &options) {
-  return Parser(text, options).run();
-}
-
-std::string write(const Value &value) {
-  std::string out;
-  writeTo(out, value);
-  return out;
 }
 
 } // namespace regcompat::json

@@ -74,4 +74,8 @@ regcompat::Result<Value> parse(std::string_view text, const ParseOptions &option
 // Compact, one line, deterministic (object keys in their order).
 std::string write(const Value &value);
 
+// Appends `s` as a JSON string literal: quotes, backslash escapes, \u00XX for
+// the other control characters (RFC 8259 section 7). JsonWriter uses it too.
+void appendString(std::string &out, std::string_view s);
+
 } // namespace regcompat::json

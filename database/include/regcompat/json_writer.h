@@ -4,12 +4,12 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "regcompat/hex_format.h"
+#include "regcompat/json.h"
 
 namespace regcompat {
 
@@ -77,28 +77,7 @@ class JsonWriter {
     out_ += '\n';
     out_.append(first_.size() * 2, ' ');
   }
-  void quote(std::string_view s) {
-    out_ += '"';
-    for (char ch : s) {
-      const auto c = static_cast<unsigned char>(ch);
-      switch (c) {
-      case '"': out_ += "\\\""; break;
-      case '\\': out_ += "\\\\"; break;
-      case '\n': out_ += "\\n"; break;
-      case '\t': out_ += "\\t"; break;
-      case '\r': out_ += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out_ += buf;
-        } else {
-          out_ += static_cast<char>(c);
-        }
-      }
-    }
-    out_ += '"';
-  }
+  void quote(std::string_view s) { json::appendString(out_, s); }
 
   bool pretty_;
   bool pendingKey_ = false;
