@@ -1,7 +1,6 @@
 #include "report_tree.h"
 
-#include <cstdio>
-
+#include "regcompat/db/yaml_writer.h"
 #include "regcompat/json_writer.h"
 
 namespace regcompat::generator::report {
@@ -29,33 +28,11 @@ void writeJson(JsonWriter &json, const Value &v) {
   }
 }
 
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string scalar(const Value &v) {
   switch (v.kind()) {
     case Value::Kind::Null: return "null";
-    case Value::Kind::String: return quoted(v.text());
+    case Value::Kind::String: return db::yaml::doubleQuoted(v.text());
     case Value::Kind::Integer: return std::to_string(v.number());
     case Value::Kind::Boolean: return v.number() ? "true" : "false";
     case Value::Kind::List: return "[]";

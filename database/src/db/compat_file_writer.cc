@@ -7,7 +7,7 @@
 #include "regcompat/db/atomic_file.h"
 #include "regcompat/db/compat_file.h"
 #include "regcompat/db/vocabulary.h"
-#include "yaml_writer.h"
+#include "regcompat/db/yaml_writer.h"
 
 namespace regcompat::db {
 namespace {

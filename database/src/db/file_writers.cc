@@ -3,7 +3,7 @@
 
 #include "regcompat/db/decoded_fields.h"
 #include "regcompat/db/saver.h"
-#include "yaml_writer.h"
+#include "regcompat/db/yaml_writer.h"
 
 namespace regcompat::db {
 namespace {

@@ -1,4 +1,4 @@
-#include "yaml_writer.h"
+#include "regcompat/db/yaml_writer.h"
 
 #include <array>
 #include <cstdio>
@@ -50,6 +50,8 @@ bool canBePlain(std::string_view text) {
   return true;
 }
 
+} // namespace
+
 std::string doubleQuoted(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
@@ -74,8 +76,6 @@ std::string doubleQuoted(std::string_view text) {
   out += '"';
   return out;
 }
-
-} // namespace
 
 std::string scalar(std::string_view text) {
   return canBePlain(text) ? std::string(text) : doubleQuoted(text);

@@ -1,4 +1,5 @@
-// The canonical YAML text of the database files (internal).
+// The canonical YAML text of the database files, and the YAML scalar forms
+// the generator's reports share with them.
 //
 // The files are written by hand here rather than with yaml-cpp's emitter so
 // that the canonical form is fixed by this code alone (key order, one flow map
@@ -18,6 +19,9 @@ namespace regcompat::db::yaml {
 // in any YAML 1.1/1.2 reader (no indicators, does not start with a digit, is
 // not a word like "true" or "null"), otherwise double-quoted with escapes.
 std::string scalar(std::string_view text);
+// Always double-quoted: quotes, backslash escapes, \xXX for other control
+// characters and DEL.
+std::string doubleQuoted(std::string_view text);
 
 using regcompat::hexIndex;  // 0x%016x
 using regcompat::hexValue;  // 0x%x
