@@ -17,35 +17,18 @@
 #include <string>
 #include <vector>
 
+#include "regcompat/kvm/abi.h"
+#include "regcompat/kvm/unique_fd.h"
 #include "regcompat/probe/kvm_probe.h"
 
 namespace regcompat::probe {
 namespace {
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd &) = delete;
-  Fd &operator=(const Fd &) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
-
-std::string errnoText(const std::string &what) { return what + ": " + std::strerror(errno); }
-
-// struct kvm_reg_list { __u64 n; __u64 reg[]; }, numbered with its C size:
-// in C++ Debian 12's __DECLARE_FLEX_ARRAY makes sizeof(struct kvm_reg_list)
-// 16, and the header's KVM_GET_REG_LIST would encode that (see kvm_x86.cc).
-struct RegListHeader {
-  std::uint64_t n;
-};
-constexpr unsigned long kGetRegList = _IOWR(KVMIO, 0xb0, RegListHeader);
+// KVM_GET_REG_LIST numbered with struct kvm_reg_list's C size
+// (regcompat/kvm/abi.h says why), and the owned descriptor.
+using kvm::kGetRegList;
+using Fd = kvm::UniqueFd;
+using kvm::syscallError;
 
 // Nested virtualisation, newer than Debian 12's kernel headers:
 // arch/arm64/include/uapi/asm/kvm.h KVM_ARM_VCPU_HAS_EL2 (Linux 6.x) and
@@ -64,7 +47,7 @@ Result<KvmArm64Probe> probeKvmArm64(const KvmArm64Options &options) {
   out.host = readHostInfo();
   out.options = options;
   Fd kvm(::open(options.device.c_str(), O_RDWR | O_CLOEXEC));
-  if (!kvm.valid()) return fail(errnoText(options.device));
+  if (!kvm.valid()) return fail(syscallError(options.device));
   const int api = ::ioctl(kvm.get(), KVM_GET_API_VERSION, 0);
   if (api != KVM_API_VERSION) return fail(options.device + ": KVM API version " + std::to_string(api));
 
@@ -86,9 +69,9 @@ Result<KvmArm64Probe> probeKvmArm64(const KvmArm64Options &options) {
   }
 
   Fd vm(::ioctl(kvm.get(), KVM_CREATE_VM, 0));
-  if (!vm.valid()) return fail(errnoText("KVM_CREATE_VM"));
+  if (!vm.valid()) return fail(syscallError("KVM_CREATE_VM"));
   kvm_vcpu_init init{};
-  if (::ioctl(vm.get(), KVM_ARM_PREFERRED_TARGET, &init) < 0) return fail(errnoText("KVM_ARM_PREFERRED_TARGET"));
+  if (::ioctl(vm.get(), KVM_ARM_PREFERRED_TARGET, &init) < 0) return fail(syscallError("KVM_ARM_PREFERRED_TARGET"));
   out.target = init.target;
   std::memset(init.features, 0, sizeof init.features);
   setFeature(init, KVM_ARM_VCPU_PSCI_0_2);
@@ -101,12 +84,12 @@ Result<KvmArm64Probe> probeKvmArm64(const KvmArm64Options &options) {
   if (options.el2) setFeature(init, kVcpuHasEl2);
 
   Fd vcpu(::ioctl(vm.get(), KVM_CREATE_VCPU, 0));
-  if (!vcpu.valid()) return fail(errnoText("KVM_CREATE_VCPU"));
+  if (!vcpu.valid()) return fail(syscallError("KVM_CREATE_VCPU"));
   if (::ioctl(vcpu.get(), KVM_ARM_VCPU_INIT, &init) < 0)
-    return fail(errnoText("KVM_ARM_VCPU_INIT (profile " + options.profile() + ")"));
+    return fail(syscallError("KVM_ARM_VCPU_INIT (profile " + options.profile() + ")"));
   if (options.sve) {
     int what = KVM_ARM_VCPU_SVE;
-    if (::ioctl(vcpu.get(), KVM_ARM_VCPU_FINALIZE, &what) < 0) return fail(errnoText("KVM_ARM_VCPU_FINALIZE(SVE)"));
+    if (::ioctl(vcpu.get(), KVM_ARM_VCPU_FINALIZE, &what) < 0) return fail(syscallError("KVM_ARM_VCPU_FINALIZE(SVE)"));
   }
 
   // kvm_reg_list: u64 n, u64 reg[n].
@@ -117,7 +100,7 @@ Result<KvmArm64Probe> probeKvmArm64(const KvmArm64Options &options) {
       out.registers.assign(buf.begin() + 1, buf.begin() + 1 + static_cast<std::ptrdiff_t>(n));
       return out;
     }
-    if (errno != E2BIG) return fail(errnoText("KVM_GET_REG_LIST"));
+    if (errno != E2BIG) return fail(syscallError("KVM_GET_REG_LIST"));
     const std::uint64_t n = buf[0];
     if (n > (1u << 20)) return fail("KVM_GET_REG_LIST: implausible count " + std::to_string(n));
     buf.assign(1 + static_cast<std::size_t>(n), 0);

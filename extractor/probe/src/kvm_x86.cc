@@ -11,55 +11,24 @@
 #include <string>
 #include <vector>
 
+#include "regcompat/kvm/abi.h"
+#include "regcompat/kvm/unique_fd.h"
 #include "regcompat/probe/kvm_probe.h"
 
 namespace regcompat::probe {
 namespace {
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd &) = delete;
-  Fd &operator=(const Fd &) = delete;
-  Fd(Fd &&other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  Fd &operator=(Fd &&other) noexcept {
-    std::swap(fd_, other.fd_);
-    return *this;
-  }
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
-
-std::string errnoText(const char *what) { return std::string(what) + ": " + std::strerror(errno); }
-
-// The ioctls whose argument ends in a flexible array, numbered with the
-// structures' C sizes. Debian 12's <linux/stddef.h> declares flexible arrays
-// through __DECLARE_FLEX_ARRAY, which in C++ adds an empty struct member and
-// so changes sizeof(struct kvm_msr_list) from 4 to 8: the header's own
-// KVM_GET_MSR_INDEX_LIST then encodes the wrong size and KVM answers EINVAL.
-struct MsrListHeader {  // struct kvm_msr_list { __u32 nmsrs; __u32 indices[]; }
-  std::uint32_t nmsrs;
-};
-struct MsrsHeader {  // struct kvm_msrs { __u32 nmsrs, pad; struct kvm_msr_entry entries[]; }
-  std::uint32_t nmsrs, pad;
-};
-struct Cpuid2Header {  // struct kvm_cpuid2 { __u32 nent, padding; struct kvm_cpuid_entry2 entries[]; }
-  std::uint32_t nent, padding;
-};
-static_assert(sizeof(MsrListHeader) == 4 && sizeof(MsrsHeader) == 8 && sizeof(Cpuid2Header) == 8);
-static_assert(sizeof(kvm_msr_entry) == 16 && sizeof(kvm_cpuid_entry2) == 40);
-constexpr unsigned long kGetMsrIndexList = _IOWR(KVMIO, 0x02, MsrListHeader);
-constexpr unsigned long kGetMsrFeatureIndexList = _IOWR(KVMIO, 0x0a, MsrListHeader);
-constexpr unsigned long kGetMsrs = _IOWR(KVMIO, 0x88, MsrsHeader);
-constexpr unsigned long kGetSupportedCpuid = _IOWR(KVMIO, 0x05, Cpuid2Header);
-constexpr unsigned long kSetCpuid2 = _IOW(KVMIO, 0x90, Cpuid2Header);
+// KVM's flexible-array ioctls, numbered with the structures' C sizes
+// (regcompat/kvm/abi.h says why), and the owned descriptor.
+using kvm::Cpuid2Head;
+using kvm::kGetMsrFeatureIndexList;
+using kvm::kGetMsrIndexList;
+using kvm::kGetMsrs;
+using kvm::kGetSupportedCpuid;
+using kvm::kSetCpuid2;
+using kvm::MsrsHead;
+using Fd = kvm::UniqueFd;
+using kvm::syscallError;
 
 // KVM_GET_MSR_INDEX_LIST / KVM_GET_MSR_FEATURE_INDEX_LIST: ask with room for
 // none, learn the count from E2BIG, ask again (arch/x86/kvm/x86.c
@@ -72,7 +41,7 @@ Result<std::vector<std::uint32_t>> msrList(int fd, unsigned long request, const 
       const std::uint32_t n = std::min<std::uint32_t>(buf[0], static_cast<std::uint32_t>(buf.size() - 1));
       return std::vector<std::uint32_t>(buf.begin() + 1, buf.begin() + 1 + n);
     }
-    if (errno != E2BIG) return fail(errnoText(name));
+    if (errno != E2BIG) return fail(syscallError(name));
     buf.assign(1 + static_cast<std::size_t>(buf[0]) + 16, 0);
   }
   return fail(std::string(name) + ": list keeps growing");
@@ -81,15 +50,15 @@ Result<std::vector<std::uint32_t>> msrList(int fd, unsigned long request, const 
 // KVM_GET_MSRS for one MSR: the ioctl returns the number of entries it
 // processed, 1 when the MSR was readable and 0 when KVM refused it.
 Result<std::optional<std::uint64_t>> getOneMsr(int fd, std::uint32_t index) {
-  alignas(8) unsigned char buf[sizeof(MsrsHeader) + sizeof(kvm_msr_entry)] = {};
-  MsrsHeader head{};
+  alignas(8) unsigned char buf[sizeof(MsrsHead) + sizeof(kvm_msr_entry)] = {};
+  MsrsHead head{};
   head.nmsrs = 1;
   kvm_msr_entry entry{};
   entry.index = index;
   std::memcpy(buf, &head, sizeof head);
   std::memcpy(buf + sizeof head, &entry, sizeof entry);
   const int r = ::ioctl(fd, kGetMsrs, buf);
-  if (r < 0) return fail(errnoText("KVM_GET_MSRS"));
+  if (r < 0) return fail(syscallError("KVM_GET_MSRS"));
   if (r == 0) return std::optional<std::uint64_t>();
   std::memcpy(&entry, buf + sizeof head, sizeof entry);
   return std::optional<std::uint64_t>(entry.data);
@@ -98,9 +67,9 @@ Result<std::optional<std::uint64_t>> getOneMsr(int fd, std::uint32_t index) {
 // KVM_GET_SUPPORTED_CPUID into a kvm_cpuid2 buffer, then KVM_SET_CPUID2.
 bool setSupportedCpuid(int kvm, int vcpu) {
   for (std::uint32_t nent = 128; nent <= 4096; nent *= 2) {
-    const std::size_t bytes = sizeof(Cpuid2Header) + nent * sizeof(kvm_cpuid_entry2);
+    const std::size_t bytes = sizeof(Cpuid2Head) + nent * sizeof(kvm_cpuid_entry2);
     std::vector<std::uint64_t> storage((bytes + 7) / 8, 0);
-    Cpuid2Header head{};
+    Cpuid2Head head{};
     head.nent = nent;
     std::memcpy(storage.data(), &head, sizeof head);
     if (::ioctl(kvm, kGetSupportedCpuid, storage.data()) < 0) {
@@ -118,7 +87,7 @@ Result<KvmX86Probe> probeKvmX86(const KvmX86Options &options) {
   KvmX86Probe out;
   out.host = readHostInfo();
   Fd kvm(::open(options.device.c_str(), O_RDWR | O_CLOEXEC));
-  if (!kvm.valid()) return fail(errnoText(options.device.c_str()));
+  if (!kvm.valid()) return fail(syscallError(options.device.c_str()));
   out.api_version = ::ioctl(kvm.get(), KVM_GET_API_VERSION, 0);
   if (out.api_version != KVM_API_VERSION)
     return fail(options.device + ": KVM API version " + std::to_string(out.api_version) + ", expected " +
@@ -147,10 +116,10 @@ Result<KvmX86Probe> probeKvmX86(const KvmX86Options &options) {
   }
 
   Fd vm(::ioctl(kvm.get(), KVM_CREATE_VM, 0));
-  if (!vm.valid()) return fail(errnoText("KVM_CREATE_VM"));
+  if (!vm.valid()) return fail(syscallError("KVM_CREATE_VM"));
   if (options.create_irqchip) (void)::ioctl(vm.get(), KVM_CREATE_IRQCHIP, 0);
   Fd vcpu(::ioctl(vm.get(), KVM_CREATE_VCPU, 0));
-  if (!vcpu.valid()) return fail(errnoText("KVM_CREATE_VCPU"));
+  if (!vcpu.valid()) return fail(syscallError("KVM_CREATE_VCPU"));
   if (options.set_supported_cpuid) out.vcpu_cpuid_set = setSupportedCpuid(kvm.get(), vcpu.get());
 
   for (auto &[index, m] : msrs) {

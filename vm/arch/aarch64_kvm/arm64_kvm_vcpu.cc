@@ -15,13 +15,6 @@
 namespace regvm::kvm {
 namespace {
 
-// struct kvm_reg_list { __u64 n; __u64 reg[]; }: numbered with its C size
-// (Debian 12's header gives C++ a different size; see x86_64/kvm_abi.h).
-struct RegListHead {
-  std::uint64_t n;
-};
-constexpr unsigned long kGetRegList = _IOWR(KVMIO, 0xb0, RegListHead);
-
 constexpr std::uint64_t kSizeMask = 0x00f0000000000000ULL, kSizeShift = 52;
 constexpr std::uint64_t kSizeU64 = 0x0030000000000000ULL;
 constexpr std::uint64_t kGroupMask = 0x000000000fff0000ULL, kGroupCore = 0x0000000000100000ULL;

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "device.h"
-#include "kvm_fd.h"
+#include "kvm_abi.h"
 #include "regcompat/result.h"
 #include "vcpu.h"
 #include "vcpu_kick.h"

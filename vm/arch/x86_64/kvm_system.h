@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "kvm_fd.h"
+#include "kvm_abi.h"
 #include "regcompat/result.h"
 
 namespace regvm::kvm {

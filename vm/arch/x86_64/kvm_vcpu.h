@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "debug_exit_port.h"
-#include "kvm_fd.h"
+#include "kvm_abi.h"
 #include "kvm_vm.h"
 #include "pio_bus.h"
 #include "regcompat/runtime/register_naming.h"

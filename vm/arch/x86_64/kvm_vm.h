@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "guest_memory.h"
-#include "kvm_fd.h"
+#include "kvm_abi.h"
 #include "kvm_system.h"
 #include "regcompat/result.h"
 #include "regcompat/runtime/status.h"

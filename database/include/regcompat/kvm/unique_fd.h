@@ -1,5 +1,6 @@
 // An owned file descriptor (/dev/kvm, a VM, a vCPU) and the error text of a
-// failed system call.
+// failed system call: shared by the KVM probes (extractor/probe/) and
+// regvm's KVM back ends (vm/arch/). Linux only; header only.
 #pragma once
 
 #include <unistd.h>
@@ -9,7 +10,7 @@
 #include <string>
 #include <utility>
 
-namespace regvm::kvm {
+namespace regcompat::kvm {
 
 class UniqueFd {
  public:
@@ -35,4 +36,4 @@ class UniqueFd {
 // "KVM_CREATE_VM: Cannot allocate memory"; reads errno, so call it first.
 inline std::string syscallError(const std::string &what) { return what + ": " + std::strerror(errno); }
 
-}  // namespace regvm::kvm
+}  // namespace regcompat::kvm
