@@ -5,15 +5,14 @@
 // migration no table can fix.
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 
 #include "command.h"
 #include "database_loader.h"
 #include "gen_support.h"
 #include "regcompat/db/atomic_file.h"
+#include "regcompat/db/file_text.h"
 #include "regcompat/generator/release_gate.h"
 #include "regcompat/generator/unified_diff.h"
 
@@ -45,11 +44,9 @@ struct CurrentFile {
 };
 
 std::string readText(const std::filesystem::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) throw CommandError(kGateError, "cannot read " + path.string());
-  return text.str();
+  auto text = db::readWholeFile(path);
+  if (!text) throw CommandError(kGateError, "cannot read " + path.string());
+  return *std::move(text);
 }
 
 // Every compat file named by --compat: files, or directories of *.yaml files.

@@ -3,13 +3,12 @@
 // pools) with the release gate's verdict, and optionally the gate's JSON
 // from the same analysis, so that a pipeline gets both from one run.
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "command.h"
 #include "gen_support.h"
 #include "regcompat/db/atomic_file.h"
+#include "regcompat/db/file_text.h"
 #include "regcompat/generator/emitters.h"
 #include "regcompat/generator/release_gate.h"
 #include "regcompat/json.h"
@@ -28,10 +27,9 @@ struct ReportOptions {
 };
 
 std::string readTextOrThrow(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  if (!in || !(text << in.rdbuf())) throw CommandError(kExitBadInput, "cannot read " + path);
-  return text.str();
+  auto text = db::readWholeFile(path);
+  if (!text) throw CommandError(kExitBadInput, "cannot read " + path);
+  return *std::move(text);
 }
 
 // A section of the page per `regcompat pipeline vm-run` result: which

@@ -1,9 +1,8 @@
 #include "regcompat/pipeline/input_digest.h"
+#include "regcompat/db/file_text.h"
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace regcompat::pipeline {
@@ -18,14 +17,9 @@ bool hidden(const fs::path &relative) {
 }
 
 std::string readFile(const fs::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  if (!in || !(bytes << in.rdbuf())) {
-    // An empty file reads as "no characters inserted": not an error.
-    if (in && std::filesystem::file_size(path) == 0) return {};
-    throw std::runtime_error("cannot read " + path.string());
-  }
-  return bytes.str();
+  auto bytes = db::readWholeFile(path);
+  if (!bytes) throw std::runtime_error("cannot read " + path.string());
+  return *std::move(bytes);
 }
 
 } // namespace

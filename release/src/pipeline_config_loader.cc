@@ -1,11 +1,10 @@
 // Reads release/pipeline.yaml (format: release/PIPELINE.md) with the
 // database's schema-checked YAML readers, so that a pipeline file gets the
 // same file:line:col diagnostics as a database file.
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "regcompat/db/vocabulary.h"
+#include "regcompat/db/file_text.h"
 #include "regcompat/db/yaml_reader.h"
 #include "regcompat/pipeline/pipeline_config.h"
 
@@ -189,12 +188,10 @@ db::Outcome<PipelineConfig> loadPipelineConfig(const std::filesystem::path &path
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     return db::Outcome<PipelineConfig>::failure({db::Diagnostic{path.string(), 0, 0, "is a directory, not a pipeline file"}});
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
+  auto text = db::readWholeFile(path);
+  if (!text)
     return db::Outcome<PipelineConfig>::failure({db::Diagnostic{path.string(), 0, 0, "cannot read the pipeline file"}});
-  std::ostringstream text;
-  text << in.rdbuf();
-  return loadPipelineConfigFromString(text.str(), path);
+  return loadPipelineConfigFromString(*text, path);
 }
 
 } // namespace regcompat::pipeline

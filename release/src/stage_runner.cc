@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -11,6 +10,7 @@
 #include <thread>
 
 #include "regcompat/db/atomic_file.h"
+#include "regcompat/db/file_text.h"
 #include "regcompat/pipeline/input_digest.h"
 #include "regcompat/pipeline/subprocess.h"
 
@@ -37,12 +37,8 @@ std::string fileNameFor(const std::string &id) {
   return out;
 }
 
-std::string readSmallFile(const fs::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+// Stamps and logs; a missing one reads as empty.
+std::string readSmallFile(const fs::path &path) { return db::readWholeFile(path).value_or(""); }
 
 std::string planError(const std::vector<Stage> &stages) {
   std::map<std::string, std::size_t> index;

@@ -1,12 +1,12 @@
 #include "regcompat/pipeline/vm_migration_run.h"
 
 #include <chrono>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "child_process.h"
 #include "qmp_client.h"
+#include "regcompat/db/file_text.h"
 #include "regcompat/json_writer.h"
 
 namespace regcompat::pipeline {
@@ -19,12 +19,8 @@ struct Platform {
   std::string label() const { return release + "/" + kernel; }
 };
 
-std::string readText(const fs::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+// Consoles and logs; a missing one reads as empty.
+std::string readText(const fs::path &path) { return db::readWholeFile(path).value_or(""); }
 
 std::vector<std::string> errorLines(const fs::path &stderr_file) {
   std::vector<std::string> out;

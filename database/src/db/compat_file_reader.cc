@@ -4,7 +4,7 @@
 #include <map>
 
 #include "document_loading.h"
-#include "file_text.h"
+#include "regcompat/db/file_text.h"
 #include "regcompat/db/compat_file.h"
 #include "regcompat/db/vocabulary.h"
 #include "regcompat/db/yaml_reader.h"

@@ -8,7 +8,7 @@
 #include "catalogue_file_reader.h"
 #include "database_layout.h"
 #include "document_loading.h"
-#include "file_text.h"
+#include "regcompat/db/file_text.h"
 #include "regcompat/db/vocabulary.h"
 #include "release_file_reader.h"
 #include "regcompat/db/yaml_reader.h"

@@ -5,7 +5,7 @@
 
 #include "database_layout.h"
 #include "regcompat/db/diagnostic_sink.h"
-#include "file_text.h"
+#include "regcompat/db/file_text.h"
 #include "regcompat/db/atomic_file.h"
 #include "regcompat/db/saver.h"
 #include "regcompat/db/vocabulary.h"

@@ -1,4 +1,4 @@
-#include "file_text.h"
+#include "regcompat/db/file_text.h"
 
 #include <cerrno>
 #include <cstring>

@@ -1,4 +1,5 @@
-// Reading a whole file for the loaders (internal).
+// Reading a whole file: the database loaders, and the commands and pipeline
+// stages that read a file whole.
 #pragma once
 
 #include <cstdint>
