@@ -17,6 +17,7 @@
 #include "command.h"
 #include "database_loader.h"
 #include "regcompat/db/atomic_file.h"
+#include "regcompat/db/file_text.h"
 #include "regcompat/db/saver.h"
 #include "regcompat/pipeline/input_digest.h"
 #include "regcompat/db/vocabulary.h"
@@ -264,8 +265,7 @@ std::string stampFor(const std::string &extraction, const fs::path &db_dir) {
 
 bool unchangedSinceLastRun(const std::string &extraction, const fs::path &db_dir,
                            const std::string &release) {
-  std::ifstream in(stampPath(db_dir, release));
-  std::string stored((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string stored = db::readWholeFile(stampPath(db_dir, release)).value_or("");
   if (stored.empty()) return false;
   try {
     return stored == stampFor(extraction, db_dir);
