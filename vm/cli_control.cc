@@ -21,8 +21,13 @@ json::Value migrationInfo(const MigrationStats &s) {
                                {"normal", s.pages_data},
                                {"normal-bytes", s.pages_data * GuestMemory::kPageSize},
                                {"dirty-sync-count", s.iterations},
+                               {"dirty-pages-rate", s.dirty_pages_rate},
+                               {"mbps", s.mbps},
+                               {"downtime-bytes", s.downtime_bytes},
                                {"page-size", GuestMemory::kPageSize},
                            });
+  // QEMU reports it only while auto-converge throttles (MigrationInfo).
+  if (s.cpu_throttle_percentage > 0) info.emplace_back("cpu-throttle-percentage", std::uint64_t{s.cpu_throttle_percentage});
   if (s.status == MigrationStatus::Failed) info.emplace_back("error-desc", s.error);
   return info;
 }

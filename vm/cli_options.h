@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "migration_stats.h"
 #include "regcompat/result.h"
 
 namespace regvm::cli {
@@ -37,8 +38,8 @@ struct Options {
   bool exit_after_migration = false;
   bool start_paused = false;
   std::string format = "text";
-  std::uint64_t downtime_limit_ms = 300;
-  std::uint32_t max_iterations = 30;
+  MigrationParameters migration;
+  bool no_auto_converge = false;
 };
 
 // "256M", "1G", "4096K", "1048576" -> bytes; a multiple of 4 KiB.

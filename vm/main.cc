@@ -113,9 +113,8 @@ int runVm(const Options &o, const std::vector<std::string> &guest_param_items) {
   Machine machine(std::move(backend.parts), o.arch, o.machine, platform->id,
                   incoming_uri ? RunState::InMigrate : RunState::Prelaunch);
   stream::StreamHeader header{o.arch, o.machine, platform->id, backend_name, !o.no_compat_table, 0, 0, 4096};
-  MigrationParameters params;
-  params.downtime_limit_ms = o.downtime_limit_ms;
-  params.max_iterations = o.max_iterations;
+  MigrationParameters params = o.migration;
+  params.auto_converge = !o.no_auto_converge;
   OutgoingMigration migration(machine, *table, header, params);
   if (o.exit_after_migration) migration.onCompleted([&machine] { machine.quit(); });
 
@@ -189,8 +188,11 @@ int main(int argc, char **argv) {
   app.add_flag("--no-compat-table", o.no_compat_table, "Baseline: no compat table (an unpatched VMM), to show the failure the tables fix");
   app.add_flag("--exit-after-migration", o.exit_after_migration, "Exit (status 0) once an outgoing migration completed");
   app.add_flag("--paused,-S", o.start_paused, "Do not start the vCPU until `cont`");
-  app.add_option("--downtime-limit", o.downtime_limit_ms, "Pre-copy target downtime in ms")->capture_default_str();
-  app.add_option("--max-iterations", o.max_iterations, "Pre-copy passes before stop-and-copy")->capture_default_str()->check(CLI::Range(1, 1000));
+  app.add_option("--downtime-limit", o.migration.downtime_limit_ms, "Longest acceptable downtime in ms: stop-and-copy only once the dirty set would go out in this time")->capture_default_str();
+  app.add_option("--max-iterations", o.migration.max_iterations, "Pre-copy passes before stop-and-copy")->capture_default_str()->check(CLI::Range(1, 1000));
+  app.add_flag("--no-auto-converge", o.no_auto_converge, "Never throttle the vCPU, even when the guest dirties memory faster than the migration sends it");
+  app.add_option("--throttle-initial", o.migration.throttle_initial, "Auto-converge: vCPU throttle (percent) when a pre-copy pass first fails to halve the dirty set")->capture_default_str()->check(CLI::Range(1, 99));
+  app.add_option("--throttle-increment", o.migration.throttle_increment, "Auto-converge: throttle added per further such pass (percent)")->capture_default_str()->check(CLI::Range(1, 99));
   app.add_flag("--list-machines", o.list_machines, "List machine types, release profiles and back ends, then exit");
   app.add_option("--format", o.format, "Output format of --list-machines")->check(CLI::IsMember({"text", "json"}));
   try {

@@ -1,5 +1,6 @@
 #include "machine.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "console_sink.h"
@@ -12,6 +13,7 @@ Machine::Machine(MachineParts parts, std::string arch, std::string machine_type,
       platform_id_(std::move(platform_id)), state_(initial) {}
 
 Machine::~Machine() {
+  setThrottle(0);
   quit();
   if (thread_.joinable()) thread_.join();
 }
@@ -52,12 +54,56 @@ void Machine::vcpuThread() {
       finish({RunState::InternalError, 1, outcome.error});
       return;
     }
-    // StopRequested: pause() changed the state; a stray stop while still
-    // Running just resumes.
+    // StopRequested: pause() changed the state, or the throttle asked for
+    // a rest (taken here, outside run(), so that pause() and quit() are not
+    // held up by it); a stray stop while still Running just resumes.
+    if (throttle_sleep_.count() > 0) {
+      const auto rest = throttle_sleep_;
+      throttle_sleep_ = {};
+      changed_.wait_for(lock, rest, [&] { return quit_requested_ || state_ != RunState::Running || throttle_percent_ == 0; });
+    }
   }
   lock.unlock();
   RunState final_state = state();
   finish({final_state == RunState::PostMigrate ? RunState::PostMigrate : RunState::Shutdown, 0, {}});
+}
+
+void Machine::setThrottle(unsigned percent) {
+  percent = std::min(percent, 99u);
+  std::unique_lock lock(mutex_);
+  throttle_percent_ = percent;
+  changed_.notify_all();
+  if (percent > 0 && !throttle_thread_.joinable()) {
+    throttle_thread_ = std::thread([this] { throttleThread(); });
+  } else if (percent == 0 && throttle_thread_.joinable()) {
+    std::thread done = std::move(throttle_thread_);
+    lock.unlock();
+    done.join();
+  }
+}
+
+unsigned Machine::throttle() const {
+  std::lock_guard lock(mutex_);
+  return throttle_percent_;
+}
+
+void Machine::throttleThread() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    const unsigned percent = throttle_percent_;
+    auto done = [&] { return throttle_percent_ != percent || quit_requested_ || end_.has_value(); };
+    if (percent == 0 || quit_requested_ || end_) return;
+    // Let the vCPU run one timeslice, then rest percent/(100 - percent) of
+    // it, as QEMU does (the period is timeslice / (1 - percent/100)). A new
+    // percentage takes effect at once, not after a whole old period.
+    const auto rest = std::chrono::microseconds(kThrottleTimeslice) * percent / (100 - percent);
+    if (changed_.wait_for(lock, kThrottleTimeslice, done)) continue;
+    if (state_ == RunState::Running && in_run_) {
+      throttle_sleep_ = rest;
+      parts_.vcpu->requestStop();
+    }
+    changed_.wait_for(lock, rest, done);
+  }
 }
 
 void Machine::finish(MachineEnd end) {

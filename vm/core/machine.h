@@ -4,6 +4,7 @@
 // to end (waitUntilEnded) and exits with the guest's status.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -88,8 +89,18 @@ class Machine {
 
   void flushConsole();
 
+  // Auto-converge (QEMU's cpu-throttle, migration/cpu-throttle.c): while
+  // `percent` (0..99) is above 0 the vCPU is kept out of the guest for that
+  // share of every period of kThrottleTimeslice run time, so that a guest
+  // that dirties memory faster than the migration sends it slows down. 0
+  // turns it off. The outgoing migration raises it pass by pass.
+  void setThrottle(unsigned percent);
+  unsigned throttle() const;
+  static constexpr std::chrono::milliseconds kThrottleTimeslice{10};
+
  private:
   void vcpuThread();
+  void throttleThread();
   void finish(MachineEnd end);
 
   MachineParts parts_;
@@ -104,6 +115,9 @@ class Machine {
   bool quit_requested_ = false;
   std::optional<MachineEnd> end_;
   std::thread thread_;
+  unsigned throttle_percent_ = 0;
+  std::chrono::microseconds throttle_sleep_{0};  // owed by the vCPU after its next stop
+  std::thread throttle_thread_;
 };
 
 } // namespace regvm

@@ -40,14 +40,79 @@ std::uint32_t crcTable(std::uint32_t crc, const std::uint8_t *p, std::size_t n) 
   return crc;
 }
 
+// Zero operators: the effect on a CRC register of feeding it N zero bytes, as
+// four byte-indexed tables (Mark Adler's method). They let three independent
+// `crc32` chains run over three adjacent blocks and be joined afterwards:
+// crc(A B) = shift_|B|(crc(A)) ^ crc0(B).
+struct ZeroOperator {
+  std::array<std::array<std::uint32_t, 256>, 4> t{};
+
+  static constexpr std::uint32_t times(const std::array<std::uint32_t, 32> &mat, std::uint32_t vec) {
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; vec != 0; ++i, vec >>= 1)
+      if ((vec & 1u) != 0) sum ^= mat[i];
+    return sum;
+  }
+  static constexpr std::array<std::uint32_t, 32> square(const std::array<std::uint32_t, 32> &mat) {
+    std::array<std::uint32_t, 32> out{};
+    for (std::size_t n = 0; n < 32; ++n) out[n] = times(mat, mat[n]);
+    return out;
+  }
+  // `bytes` must be a power of two.
+  explicit constexpr ZeroOperator(std::size_t bytes) {
+    std::array<std::uint32_t, 32> op{};  // one zero bit
+    op[0] = kPoly;
+    for (std::size_t n = 1; n < 32; ++n) op[n] = std::uint32_t{1} << (n - 1);
+    for (std::size_t bits = bytes * 8; bits > 1; bits >>= 1) op = square(op);
+    for (std::uint32_t n = 0; n < 256; ++n)
+      for (std::size_t k = 0; k < 4; ++k) t[k][n] = times(op, n << (8 * k));
+  }
+  constexpr std::uint32_t apply(std::uint32_t crc) const {
+    return t[0][crc & 0xffu] ^ t[1][(crc >> 8) & 0xffu] ^ t[2][(crc >> 16) & 0xffu] ^ t[3][crc >> 24];
+  }
+};
+
 #if defined(__x86_64__)
+// Block sizes of the three-way split, chosen for 4 KiB pages: one 3 x 1 KiB
+// round, then 3 x 128-byte rounds. `crc32` has a throughput of one per cycle
+// but a latency of three, so three chains run about three times faster than
+// one.
+constexpr std::size_t kLong = 1024;
+constexpr std::size_t kShort = 128;
+constexpr ZeroOperator kShiftLong(kLong);
+constexpr ZeroOperator kShiftShort(kShort);
+
+__attribute__((target("sse4.2"))) inline std::uint64_t crcWord(std::uint64_t crc, const std::uint8_t *p) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, 8);
+  return __builtin_ia32_crc32di(crc, v);
+}
+
+template <std::size_t Block>
+__attribute__((target("sse4.2"))) inline std::uint64_t threeWay(std::uint64_t crc0, const std::uint8_t *&p,
+                                                                std::size_t &n, const ZeroOperator &shift) {
+  while (n >= 3 * Block) {
+    std::uint64_t crc1 = 0, crc2 = 0;
+    for (std::size_t i = 0; i < Block; i += 8) {
+      crc0 = crcWord(crc0, p + i);
+      crc1 = crcWord(crc1, p + Block + i);
+      crc2 = crcWord(crc2, p + 2 * Block + i);
+    }
+    crc0 = shift.apply(static_cast<std::uint32_t>(crc0)) ^ crc1;
+    crc0 = shift.apply(static_cast<std::uint32_t>(crc0)) ^ crc2;
+    p += 3 * Block;
+    n -= 3 * Block;
+  }
+  return crc0;
+}
+
 __attribute__((target("sse4.2"))) std::uint32_t crcSse42(std::uint32_t crc, const std::uint8_t *p,
                                                          std::size_t n) {
   std::uint64_t c = crc;
+  c = threeWay<kLong>(c, p, n, kShiftLong);
+  c = threeWay<kShort>(c, p, n, kShiftShort);
   while (n >= 8) {
-    std::uint64_t v = 0;
-    std::memcpy(&v, p, 8);
-    c = __builtin_ia32_crc32di(c, v);
+    c = crcWord(c, p);
     p += 8;
     n -= 8;
   }

@@ -39,13 +39,32 @@ struct MigrationStats {
   std::uint64_t pages_zero = 0;      // "duplicate"
   std::uint64_t iterations = 0;      // "dirty-sync-count": dirty-log passes
   std::uint64_t remaining_pages = 0; // dirty after the last pass
+  unsigned cpu_throttle_percentage = 0;  // auto-converge's current throttle
+  double mbps = 0;                    // the last pass's throughput, megabits/s
+  std::uint64_t dirty_pages_rate = 0; // pages/s the guest dirtied during the last pass
+  std::uint64_t downtime_bytes = 0;   // sent after the vCPU stopped
 };
 
 struct MigrationParameters {
-  // Stop and copy when the dirty set would go out in this time at the
-  // bandwidth measured on the previous pass (QEMU's downtime-limit, default
-  // 300 ms: migration/options.c DEFAULT_MIGRATE_SET_DOWNTIME).
+  // The longest acceptable downtime: stop and copy only once the dirty set
+  // would go out in this time at the bandwidth measured on the previous pass
+  // (QEMU's downtime-limit, default 300 ms: migration/options.c
+  // DEFAULT_MIGRATE_SET_DOWNTIME). Unlike QEMU, regvm does not stop as soon
+  // as it is under the limit: while each pass at least halves the dirty set
+  // (the guest dirties slower than we send), another pass costs less time
+  // than it saves in downtime, so it goes on until the set stops halving or
+  // would go out in `negligible_downtime_ms`.
   std::uint64_t downtime_limit_ms = 300;
+  std::uint64_t negligible_downtime_ms = 5;
+  // Auto-converge (QEMU's capability of that name, off by default there, on
+  // here): when a pass does not halve the dirty set, throttle the vCPU
+  // (Machine::setThrottle) to throttle_initial percent, then raise it by
+  // throttle_increment per such pass, up to throttle_max. Without it, such a
+  // guest is stopped with its whole working set still to send.
+  bool auto_converge = true;
+  unsigned throttle_initial = 50;
+  unsigned throttle_increment = 20;
+  unsigned throttle_max = 99;
   // ... or after this many passes, or when the dirty set stopped shrinking
   // for `max_stalled` passes (the guest dirties faster than we send).
   std::uint32_t max_iterations = 30;

@@ -4,6 +4,7 @@
 #include <bit>
 #include <chrono>
 
+#include "auto_converge.h"
 #include "ram_checksum.h"
 #include "ram_transfer.h"
 #include "regcompat/runtime/save_side.h"
@@ -20,6 +21,10 @@ std::uint64_t nowNs() {
                                         std::chrono::steady_clock::now().time_since_epoch())
                                         .count());
 }
+
+// How often a pass samples the dirty log (AutoConverge): every 16 MiB read,
+// if kSampleInterval has passed.
+constexpr std::uint64_t kCheckpointPages = 4096;
 
 std::uint64_t countPages(const std::vector<std::uint64_t> &bitmap) {
   std::uint64_t n = 0;
@@ -155,22 +160,50 @@ Status OutgoingMigration::precopyAndSend(Channel &channel, bool &stopped, bool &
     });
   };
 
-  // Pass 1: every page.
-  std::vector<std::uint64_t> dirty((memory.pageCount() + 63) / 64, ~std::uint64_t{0});
+  AutoConverge converge(machine_, params_, [&](unsigned percent) {
+    update([&](MigrationStats &st) { st.cpu_throttle_percentage = percent; });
+  });
+  // `dirty`: what this pass sends; `next`: what the guest wrote since, which
+  // the next pass sends. Mid-pass samples of the dirty log go into `next`.
+  const std::size_t words = (memory.pageCount() + 63) / 64;
+  std::vector<std::uint64_t> dirty(words, ~std::uint64_t{0}), next(words, 0);
+  // Mid-pass samples: a long pass (the first one above all) reacts to a
+  // guest that outruns it without waiting for its end.
+  struct Sample {
+    std::uint64_t ns = 0, read = 0, dirtied = 0;
+  } last;
+  unsigned pass_throttle = 0;  // the throttle when the pass started
+  sender.setCheckpoint(
+      [&]() -> Status {
+        const std::uint64_t now = nowNs();
+        if (now - last.ns < static_cast<std::uint64_t>(std::chrono::nanoseconds(AutoConverge::kSampleInterval).count()))
+          return {};
+        if (auto s = machine_.dirtyLog().collect(next); !s) return fail("dirty log: " + s.error());
+        const Sample here{now, sender.counters().pages_read, countPages(next)};
+        converge.sample(here.dirtied - last.dirtied, here.read - last.read);
+        last = here;
+        return {};
+      },
+      kCheckpointPages);
+
   std::uint64_t previous = memory.pageCount();
   std::uint32_t stalled = 0;
   std::uint32_t passes = 0;
-  for (std::uint32_t pass = 1;; ++pass) {
+  for (std::uint32_t pass = 1;; ++pass) {  // pass 1: every page
     passes = pass;
     const std::uint64_t sent = std::min(countPages(dirty), memory.pageCount());
     const std::uint64_t bytes0 = channel.bytesWritten();
+    const std::uint64_t read0 = sender.counters().pages_read;
     const std::uint64_t t0 = nowNs();
+    last = {t0, read0, 0};
+    pass_throttle = converge.throttle();
     if (auto s = pass == 1 ? sender.sendAll() : sender.sendDirty(dirty); !s) return s;
     if (auto s = sender.flush(); !s) return s;
     const double seconds = static_cast<double>(nowNs() - t0) / 1e9;
     const double bandwidth = static_cast<double>(channel.bytesWritten() - bytes0) / std::max(seconds, 1e-6);
-    std::fill(dirty.begin(), dirty.end(), 0);
-    if (auto s = machine_.dirtyLog().collect(dirty); !s) return fail("dirty log: " + s.error());
+    if (auto s = machine_.dirtyLog().collect(next); !s) return fail("dirty log: " + s.error());
+    dirty.swap(next);
+    std::fill(next.begin(), next.end(), 0);
     const std::uint64_t remaining = countPages(dirty);
     {
       StateWriter w;
@@ -178,6 +211,10 @@ Status OutgoingMigration::precopyAndSend(Channel &channel, bool &stopped, bool &
       if (auto s = writer.write(stream::SectionType::IterationEnd, w.bytes()); !s) return s;
     }
     publish(pass, remaining);
+    update([&](MigrationStats &st) {
+      st.mbps = bandwidth * 8 / 1e6;
+      st.dirty_pages_rate = static_cast<std::uint64_t>(static_cast<double>(remaining) / std::max(seconds, 1e-6));
+    });
     // A destination that already failed (wrong machine type, bad RAM size)
     // answered early: stop sending.
     if (wait_for_reply_ && channel.waitReadable(0)) return fail("the destination stopped the migration");
@@ -187,17 +224,35 @@ Status OutgoingMigration::precopyAndSend(Channel &channel, bool &stopped, bool &
     const double expected_ms = static_cast<double>(remaining * GuestMemory::kPageSize) / bandwidth * 1e3;
     stalled = remaining >= previous ? stalled + 1 : 0;
     previous = remaining;
-    if (state != RunState::Running || expected_ms <= static_cast<double>(params_.downtime_limit_ms) ||
-        pass >= params_.max_iterations || stalled >= params_.max_stalled)
+    if (state != RunState::Running || expected_ms <= static_cast<double>(params_.negligible_downtime_ms) ||
+        pass >= params_.max_iterations)
       break;
+    // A pass during which the throttle rose measured the guest partly at the
+    // old rate: look again before judging.
+    if (converge.throttle() != pass_throttle) {
+      stalled = 0;
+      continue;
+    }
+    // The whole pass as one sample; pages never touched cost nothing to
+    // send, so the pass is measured by the pages it read.
+    if (converge.sample(remaining, sender.counters().pages_read - read0)) continue;
+    if (converge.throttle() != pass_throttle) {
+      stalled = 0;
+    } else if (expected_ms <= static_cast<double>(params_.downtime_limit_ms) || stalled >= params_.max_stalled) {
+      break;
+    }
   }
+  sender.setCheckpoint({}, 1);
 
   // Stop and copy.
+  // Downtime starts before the vCPU is asked to stop (QEMU: downtime_start
+  // is taken before vm_stop_force_state()).
+  stop_ns_ = nowNs();
+  const std::uint64_t stop_bytes = channel.bytesWritten();
   auto running = machine_.enterFinishMigrate();
   if (!running) return fail("the guest ended during the migration (state " + std::string(toString(machine_.state())) + ")");
   stopped = true;
   was_running = *running;
-  stop_ns_ = nowNs();
   if (auto s = machine_.dirtyLog().collect(dirty); !s) return fail("dirty log: " + s.error());
   if (auto s = sender.sendDirty(dirty); !s) return s;
   if (auto s = sender.flush(); !s) return s;
@@ -208,6 +263,7 @@ Status OutgoingMigration::precopyAndSend(Channel &channel, bool &stopped, bool &
     if (auto s = writer.write(stream::SectionType::End, w.bytes()); !s) return s;
   }
   publish(passes + 1, 0);
+  update([&](MigrationStats &st) { st.downtime_bytes = channel.bytesWritten() - stop_bytes; });
   return channel.finishWriting();
 }
 

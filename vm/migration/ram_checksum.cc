@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "crc32c.h"
+
 namespace regvm {
 
 namespace {
@@ -18,16 +20,7 @@ std::uint64_t splitmix(std::uint64_t x) {
 } // namespace
 
 std::uint64_t pageHash(const std::uint8_t *page) {
-  std::uint64_t lane[4] = {1, 2, 3, 4};
-  for (std::size_t i = 0; i < GuestMemory::kPageSize; i += 32) {
-    for (std::size_t k = 0; k < 4; ++k) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, page + i + 8 * k, 8);
-      lane[k] = (lane[k] ^ w) * kPrime;
-      lane[k] ^= lane[k] >> 29;
-    }
-  }
-  return splitmix(lane[0] ^ splitmix(lane[1] ^ splitmix(lane[2] ^ splitmix(lane[3]))));
+  return crc32c(0, std::span<const std::uint8_t>(page, GuestMemory::kPageSize));
 }
 
 bool isZeroPage(const std::uint8_t *page) {

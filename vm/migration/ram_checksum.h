@@ -14,7 +14,11 @@
 
 namespace regvm {
 
-// 64-bit hash of one 4 KiB page (four independent multiply-xor lanes).
+// Hash of one 4 KiB page: its CRC-32C, which x86_64 computes in hardware at
+// several times the speed of any multiply-based hash (the migration hashes
+// every page it sends or loads, so this is on the critical path). 32 bits
+// per page are enough for a transfer check: mix() spreads them over 64 bits,
+// and every section carries its own CRC as well.
 std::uint64_t pageHash(const std::uint8_t *page);
 // True when all 4096 bytes are zero.
 bool isZeroPage(const std::uint8_t *page);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "guest_memory.h"
@@ -17,6 +18,7 @@ namespace regvm {
 struct RamCounters {
   std::uint64_t pages_data = 0;  // sent with their bytes (QEMU: "normal")
   std::uint64_t pages_zero = 0;  // sent as a zero flag (QEMU: "duplicate")
+  std::uint64_t pages_read = 0;  // pages whose bytes were read (not skipped as never touched)
 };
 
 // Source side. Copies each page before it checksums and sends it: the guest
@@ -35,15 +37,27 @@ class RamSender {
   regcompat::runtime::Status sendPage(std::uint64_t page);
   regcompat::runtime::Status flush();
   const RamCounters &counters() const { return counters_; }
+  // Called after every `every_pages` pages read, mid-pass: where the
+  // migration samples the dirty rate. An error from it ends the pass.
+  void setCheckpoint(std::function<regcompat::runtime::Status()> hook, std::uint64_t every_pages) {
+    checkpoint_ = std::move(hook);
+    checkpoint_every_ = every_pages == 0 ? 1 : every_pages;
+  }
 
  private:
   regcompat::runtime::Status sendZero(std::uint64_t page);
+  // Appends a page entry to the batch; returns where its data bytes go.
+  std::uint8_t *appendEntry(std::uint64_t page, std::uint8_t flag, std::size_t data_bytes);
+  // Sends the batch once it is full.
+  regcompat::runtime::Status endEntry();
   const GuestMemory &memory_;
   stream::SectionWriter &writer_;
   RamChecksum &checksum_;
   RamCounters counters_;
   std::vector<std::uint8_t> batch_;
   std::uint32_t batch_pages_ = 0;
+  std::function<regcompat::runtime::Status()> checkpoint_;
+  std::uint64_t checkpoint_every_ = 1;
 };
 
 // Destination side: applies RamPages sections to guest RAM, remembering which

@@ -1,4 +1,4 @@
-// regvm's migration stream, version 1 (documented in vm/migration/STREAM.md):
+// regvm's migration stream, version 2 (documented in vm/migration/STREAM.md):
 //
 //   preamble   "REGVMMIG" u32:format-version
 //   sections   u8:type u32:length payload[length] u32:crc32c(type, length, payload)
@@ -25,7 +25,9 @@
 namespace regvm::stream {
 
 inline constexpr std::uint8_t kMagic[8] = {'R', 'E', 'G', 'V', 'M', 'M', 'I', 'G'};
-inline constexpr std::uint32_t kFormatVersion = 1;
+// 2: the RAM checksum hashes pages with CRC-32C (1: a multiply-xor hash), so
+// a version-1 stream would fail the checksum: it is refused by version.
+inline constexpr std::uint32_t kFormatVersion = 2;
 inline constexpr std::size_t kPreambleSize = 12;
 inline constexpr std::size_t kSectionHeaderSize = 5;  // type + length
 inline constexpr std::size_t kSectionTrailerSize = 4;  // crc32c

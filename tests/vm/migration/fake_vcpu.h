@@ -25,6 +25,7 @@ class FakeVcpu final : public Vcpu {
   std::string_view backend() const override { return "fake"; }
 
   RunOutcome run() override {
+    runs_.fetch_add(1);
     stop_.store(false);
     while (!stop_.load(std::memory_order_acquire)) {
       if (counter_ >= steps_) return {StopReason::GuestExit, 0, {}};
@@ -61,6 +62,8 @@ class FakeVcpu final : public Vcpu {
   }
 
   std::uint64_t counter() const { return counter_; }
+  // How many times run() was entered (each pause or throttle rest ends one).
+  std::uint64_t runs() const { return runs_.load(); }
   void setSteps(std::uint64_t steps) { steps_ = steps; }
   const regcompat::runtime::StreamRegisterList &loaded() const { return loaded_; }
 
@@ -71,6 +74,7 @@ class FakeVcpu final : public Vcpu {
   std::uint64_t pages_;
   std::uint64_t counter_ = 0;
   std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> runs_{0};
   regcompat::runtime::StreamRegisterList loaded_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "crc32c.h"
 #include "incoming_migration.h"
 #include "outgoing_migration.h"
 #include "ram_checksum.h"
@@ -52,6 +53,40 @@ regcompat::runtime::Status loadStream(const std::vector<std::uint8_t> &bytes, co
 
 CompatTable hidingBogus() {
   return std::move(CompatTable::create({.machine_type = "virt-10.0", .hidden = {kBogusDbgdtrtx}})).value();
+}
+
+// Bit by bit, straight from the definition (reflected polynomial 0x82F63B78).
+std::uint32_t crc32cReference(std::uint32_t crc, const std::uint8_t *p, std::size_t n) {
+  crc = ~crc;
+  while (n-- > 0) {
+    crc ^= *p++;
+    for (int k = 0; k < 8; ++k) crc = (crc & 1u) != 0 ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
+  }
+  return ~crc;
+}
+
+TEST(Crc32c, MatchesTheStandardCheckValue) {
+  const std::string check = "123456789";
+  EXPECT_EQ(0xE3069283u, crc32c(0, std::span(reinterpret_cast<const std::uint8_t *>(check.data()), check.size())));
+}
+
+// The three-way split (1 KiB and 128-byte blocks joined by zero operators)
+// must give the plain CRC for every length, alignment and continuation.
+TEST(Crc32c, EveryLengthAndAlignmentMatchesTheDefinition) {
+  std::vector<std::uint8_t> data(3 * 4096 + 64);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 131 + (i >> 7));
+  const std::size_t lengths[] = {0, 1, 7, 8, 383, 384, 385, 1000, 3071, 3072, 3073, 3456, 4095, 4096, 4105, 8192, 12288};
+  const std::size_t offsets[] = {0, 1, 5, 8};
+  for (std::size_t length : lengths) {
+    for (std::size_t offset : offsets) {
+      const std::uint8_t *p = data.data() + offset;
+      ASSERT_EQ(crc32cReference(0, p, length), crc32c(0, std::span(p, length))) << length << " at +" << offset;
+      const std::size_t half = length / 3;
+      EXPECT_EQ(crc32cReference(0, p, length),
+                crc32c(crc32c(0, std::span(p, half)), std::span(p + half, length - half)))
+          << length << " split at " << half;
+    }
+  }
 }
 
 TEST(MigrationStream, RoundTripLoadsRamDevicesCpuAndRegisters) {
