@@ -37,6 +37,8 @@ void Machine::vcpuThread() {
     changed_.wait(lock, [&] { return quit_requested_ || state_ == RunState::Running; });
     if (quit_requested_) break;
     in_run_ = true;
+    run_since_ = std::chrono::steady_clock::now();
+    changed_.notify_all();  // the throttle times its timeslice from here
     lock.unlock();
     RunOutcome outcome = parts_.vcpu->run();
     lock.lock();
@@ -93,16 +95,27 @@ void Machine::throttleThread() {
     const unsigned percent = throttle_percent_;
     auto done = [&] { return throttle_percent_ != percent || quit_requested_ || end_.has_value(); };
     if (percent == 0 || quit_requested_ || end_) return;
-    // Let the vCPU run one timeslice, then rest percent/(100 - percent) of
-    // it, as QEMU does (the period is timeslice / (1 - percent/100)). A new
-    // percentage takes effect at once, not after a whole old period.
-    const auto rest = std::chrono::microseconds(kThrottleTimeslice) * percent / (100 - percent);
-    if (changed_.wait_for(lock, kThrottleTimeslice, done)) continue;
-    if (state_ == RunState::Running && in_run_) {
-      throttle_sleep_ = rest;
-      parts_.vcpu->requestStop();
+    // Timed from the vCPU's own entries into run(): it runs one timeslice,
+    // then rests percent/(100 - percent) of it, as in QEMU (the period is
+    // timeslice / (1 - percent/100)). A new percentage applies at the next
+    // stop; a rest already under way keeps its length.
+    if (state_ != RunState::Running || !in_run_) {
+      changed_.wait(lock, [&] { return done() || (state_ == RunState::Running && in_run_); });
+      continue;
     }
-    changed_.wait_for(lock, rest, done);
+    const auto ran = std::chrono::steady_clock::now() - run_since_;
+    if (ran < kThrottleTimeslice) {
+      changed_.wait_for(lock, kThrottleTimeslice - ran, done);
+      continue;
+    }
+    throttle_sleep_ = std::chrono::microseconds(kThrottleTimeslice) * percent / (100 - percent);
+    // Until the vCPU is out of run(), asking again: a request may land just
+    // before a back end enters the guest (as in pause()).
+    const auto this_run = run_since_;
+    while (!done() && in_run_ && run_since_ == this_run) {
+      parts_.vcpu->requestStop();
+      changed_.wait_for(lock, std::chrono::milliseconds(1));
+    }
   }
 }
 

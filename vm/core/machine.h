@@ -117,6 +117,7 @@ class Machine {
   std::thread thread_;
   unsigned throttle_percent_ = 0;
   std::chrono::microseconds throttle_sleep_{0};  // owed by the vCPU after its next stop
+  std::chrono::steady_clock::time_point run_since_;  // the vCPU's last entry into run()
   std::thread throttle_thread_;
 };
 

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "auto_converge.h"
 #include "ram_checksum.h"
@@ -37,6 +40,10 @@ std::uint64_t countPages(const std::vector<std::uint64_t> &bitmap) {
 OutgoingMigration::OutgoingMigration(Machine &machine, const regcompat::runtime::CompatTable &table,
                                      stream::StreamHeader header, MigrationParameters params)
     : machine_(machine), table_(table), header_(std::move(header)), params_(params) {
+  // REGVM_TRACE=migration: one line per pass and per auto-converge sample on
+  // stderr, for tuning (query-migrate shows only the latest figures).
+  const char *trace = std::getenv("REGVM_TRACE");
+  trace_ = trace != nullptr && std::strstr(trace, "migration") != nullptr;
   header_.ram_base = machine_.memory().base();
   header_.ram_size = machine_.memory().size();
   header_.page_size = static_cast<std::uint32_t>(GuestMemory::kPageSize);
@@ -181,6 +188,10 @@ Status OutgoingMigration::precopyAndSend(Channel &channel, bool &stopped, bool &
         if (auto s = machine_.dirtyLog().collect(next); !s) return fail("dirty log: " + s.error());
         const Sample here{now, sender.counters().pages_read, countPages(next)};
         converge.sample(here.dirtied - last.dirtied, here.read - last.read);
+        if (trace_)
+          std::fprintf(stderr, "regvm: migration: sample after %.1f ms: %llu pages dirtied, %llu read; throttle %u%%\n",
+                       static_cast<double>(now - last.ns) / 1e6, static_cast<unsigned long long>(here.dirtied - last.dirtied),
+                       static_cast<unsigned long long>(here.read - last.read), converge.throttle());
         last = here;
         return {};
       },
@@ -205,6 +216,10 @@ Status OutgoingMigration::precopyAndSend(Channel &channel, bool &stopped, bool &
     dirty.swap(next);
     std::fill(next.begin(), next.end(), 0);
     const std::uint64_t remaining = countPages(dirty);
+    if (trace_)
+      std::fprintf(stderr, "regvm: migration: pass %u: %llu pages read in %.1f ms (%.0f MB/s), %llu dirtied; throttle %u%%\n",
+                   pass, static_cast<unsigned long long>(sender.counters().pages_read - read0), seconds * 1e3,
+                   bandwidth / 1e6, static_cast<unsigned long long>(remaining), converge.throttle());
     {
       StateWriter w;
       stream::encodeIterationEnd(w, {pass, sent, remaining});
@@ -264,6 +279,11 @@ Status OutgoingMigration::precopyAndSend(Channel &channel, bool &stopped, bool &
   }
   publish(passes + 1, 0);
   update([&](MigrationStats &st) { st.downtime_bytes = channel.bytesWritten() - stop_bytes; });
+  if (trace_)
+    std::fprintf(stderr, "regvm: migration: stop-and-copy: %llu pages, %llu bytes in %.1f ms\n",
+                 static_cast<unsigned long long>(countPages(dirty)),
+                 static_cast<unsigned long long>(channel.bytesWritten() - stop_bytes),
+                 static_cast<double>(nowNs() - stop_ns_) / 1e6);
   return channel.finishWriting();
 }
 

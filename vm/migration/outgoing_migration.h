@@ -67,6 +67,7 @@ class OutgoingMigration {
   std::uint64_t started_ns_ = 0;
   std::uint64_t stop_ns_ = 0;
   std::uint64_t sent_ns_ = 0;  // the End section went out
+  bool trace_ = false;
   bool wait_for_reply_ = false;  // when stop-and-copy stopped the vCPU
   std::thread thread_;
 };
