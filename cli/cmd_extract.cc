@@ -156,6 +156,9 @@ eq::QemuExtraction runExtractor(const QemuCommandOptions &opt) {
   o.jobs = opt.jobs;
   o.use_cache = !opt.no_cache;
   o.skip_unneeded_bodies = !opt.all_bodies;
+  // The database holds only what goes on the migration stream: building the
+  // off-stream instances (aliases, CP_ANY copies) was most of a cache hit.
+  o.migrated_only = true;
   auto extracted = eq::extractQemu(o);
   if (!extracted) throw CommandError(kExitBadInput, extracted.error());
   eq::QemuExtraction x = std::move(extracted).value();

@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "expander.h"
@@ -20,10 +22,32 @@
 
 namespace regcompat::extract::qemu {
 
+// The functions the interpreter looks up by name rather than by a
+// reference in the code it runs: QOM's type registrations
+// (do_qemu_init_<fn>, made by type_init()) and cpu_isar_feature()'s
+// isar_feature_<name>.
+inline constexpr const char *kTypeInitPrefix = "do_qemu_init_";
+inline constexpr const char *kIsarFeaturePrefix = "isar_feature_";
+
 struct Unit {
   std::string rel_path;  // relative to the source root
   std::unique_ptr<ParsedUnit> ast;
   unsigned errors = 0;
+};
+
+// The source-relative names ("target/arm/helper.c") of the files the parses
+// report, each computed once: fs::relative() resolves symbolic links with
+// system calls, and every ARMCPRegInfo the interpreter builds asks for its
+// location, in every CPU model. Safe to use from several threads.
+class RelativeNames {
+ public:
+  // `presumed`: the file name a PresumedLoc gives; `real`: the real path of
+  // its file entry (empty if none); names outside `root` stay as given.
+  const std::string &of(const std::filesystem::path &root, llvm::StringRef presumed, llvm::StringRef real);
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, std::string> names_;
 };
 
 struct AstIndex {
@@ -43,15 +67,22 @@ struct AstIndex {
 
   const clang::FunctionDecl *function(const std::string &name, const clang::ASTContext *prefer) const;
   const clang::VarDecl *global(const std::string &name, const clang::ASTContext *prefer) const;
+  // Takes clang_mu.
   std::string where(const clang::ASTContext &ctx, clang::SourceLocation loc) const;
+
+  mutable RelativeNames file_names;
+  // Reading a parsed AST is safe from several threads except where Clang
+  // fills a cache as it answers: SourceManager line tables and file lookups,
+  // ASTContext type sizes and record layouts, the constant evaluator, field
+  // indexes. The models are evaluated in parallel over the same ASTs; those
+  // queries are made under this lock.
+  mutable std::mutex clang_mu;
 };
 
-// Matchers (scan.cc): fills definitions, guards and constants.
-void runMatchers(AstIndex &index, std::vector<Diagnostic> &diagnostics);
-
-// Interpreter (interp.cc): one register set per CPU model.
+// Interpreter (interp.cc): one register set per CPU model, built by `jobs`
+// threads.
 std::vector<CpuModelSet> evaluateModels(const AstIndex &index, const QemuExtractOptions &options,
                                         const std::map<std::string, std::uint64_t> &cpu_properties,
-                                        std::vector<Diagnostic> &diagnostics);
+                                        unsigned jobs, std::vector<Diagnostic> &diagnostics);
 
 }  // namespace regcompat::extract::qemu

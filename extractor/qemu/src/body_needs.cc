@@ -38,6 +38,7 @@ class FileGraph {
  public:
   std::multimap<std::string, FunctionRefs> functions;
   std::set<std::string> file_scope_refs;
+  std::set<std::string> accessor_refs;  // `.readfn = name`: not references, but named
   std::set<std::string> pasted_prefixes, pasted_suffixes;  // around ## in #define
 
   void lex(const std::string &text) {
@@ -130,7 +131,10 @@ class FileGraph {
         // A declarator or macro name right before its '(' is not a reference
         // (prototypes, the definition's own name), unless in an initializer.
         if (!decl_has_equal && is(i + 1, clang::tok::l_paren)) continue;
-        if (isAccessorValue(i)) continue;
+        if (isAccessorValue(i)) {
+          accessor_refs.insert(ident(i));
+          continue;
+        }
         file_scope_refs.insert(ident(i));
       }
     }
@@ -170,26 +174,19 @@ std::string readFile(const std::filesystem::path &p) {
 BodyNeeds BodyNeeds::compute(const std::vector<std::filesystem::path> &files, const std::vector<std::string> &roots) {
   std::multimap<std::string, FunctionRefs> functions;
   std::set<std::string> seeds(roots.begin(), roots.end());
-  std::set<std::string> prefixes, suffixes;
+  BodyNeeds out;
   for (const auto &file : files) {
     FileGraph g;
     g.lex(readFile(file));
     seeds.insert(g.file_scope_refs.begin(), g.file_scope_refs.end());
     functions.insert(g.functions.begin(), g.functions.end());
-    prefixes.insert(g.pasted_prefixes.begin(), g.pasted_prefixes.end());
-    suffixes.insert(g.pasted_suffixes.begin(), g.pasted_suffixes.end());
+    out.pasted_prefixes_.insert(g.pasted_prefixes.begin(), g.pasted_prefixes.end());
+    out.pasted_suffixes_.insert(g.pasted_suffixes.begin(), g.pasted_suffixes.end());
+    out.accessors_.insert(g.accessor_refs.begin(), g.accessor_refs.end());
   }
-  auto pasted = [&](const std::string &name) {
-    for (const auto &p : prefixes)
-      if (name.size() > p.size() && name.compare(0, p.size(), p) == 0) return true;
-    for (const auto &x : suffixes)
-      if (name.size() > x.size() && name.compare(name.size() - x.size(), x.size(), x) == 0) return true;
-    return false;
-  };
-  BodyNeeds out;
   for (const auto &[name, f] : functions) {
     out.defined_.insert(name);
-    if (f.defines_registers || pasted(name)) seeds.insert(name);
+    if (f.defines_registers || out.pasted(name)) seeds.insert(name);
   }
   // Callers of the register-defining functions, transitively (guards).
   for (bool grew = true; grew;) {
@@ -217,6 +214,14 @@ BodyNeeds BodyNeeds::compute(const std::vector<std::filesystem::path> &files, co
         if (out.needed_.insert(r).second) work.push_back(r);
   }
   return out;
+}
+
+bool BodyNeeds::pasted(const std::string &name) const {
+  for (const auto &p : pasted_prefixes_)
+    if (name.size() > p.size() && name.compare(0, p.size(), p) == 0) return true;
+  for (const auto &x : pasted_suffixes_)
+    if (name.size() > x.size() && name.compare(name.size() - x.size(), x.size(), x) == 0) return true;
+  return false;
 }
 
 }  // namespace regcompat::extract::qemu

@@ -39,12 +39,21 @@ class BodyNeeds {
   // lexed files, can be skipped.
   bool canSkip(const std::string &name) const { return defined_.count(name) && !needed_.count(name); }
 
+  // Whether a kept body or a file-scope declaration of the lexed files names
+  // `name`, accessor fields included (for the header bodies: header_bodies.h).
+  bool mentions(const std::string &name) const { return needed_.count(name) || accessors_.count(name); }
+  // Whether `name` is one a #define of the lexed files pastes together
+  // (isar_feature_##name): looked up by name, never named in a token.
+  bool pasted(const std::string &name) const;
+
   std::size_t definedCount() const { return defined_.size(); }
   std::size_t neededCount() const { return needed_.size(); }
 
  private:
   std::set<std::string> defined_;
   std::set<std::string> needed_;
+  std::set<std::string> accessors_;  // values of the accessor fields
+  std::set<std::string> pasted_prefixes_, pasted_suffixes_;
 };
 
 }  // namespace regcompat::extract::qemu

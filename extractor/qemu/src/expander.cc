@@ -95,20 +95,23 @@ void Expander::define(const CpRegDef &def) {
     if ((def.access & max_el) == 0) return;
   }
 
+  CpRegDef d = def;
+  d.bank0 = d.bank1 = banked;
+  d.made_const = made_const;
+  const bool aa32 = def.state == k.state_aa32 || def.state == k.state_both;
+  const bool aa64 = def.state == k.state_aa64 || def.state == k.state_both;
   for (std::uint64_t crm = crmmin; crm <= crmmax; ++crm) {
     for (std::uint64_t opc1 = opc1min; opc1 <= opc1max; ++opc1) {
       for (std::uint64_t opc2 = opc2min; opc2 <= opc2max; ++opc2) {
         CpRegInstance r = base;
         if (crm != crmmin || opc1 != opc1min || opc2 != opc2min) r.type |= k.alias | k.no_gdb;
-        CpRegDef d = def;
-        d.bank0 = d.bank1 = banked;
-        d.made_const = made_const;
-        if (def.state == k.state_aa32 || def.state == k.state_both) {
+        if (aa32) {
           std::uint64_t cp = def.cp;
           if (def.state == k.state_both && cp == 0) cp = 15;
-          addAa32(r, d, cp, crm, opc1, opc2);
+          // The AArch64 view below needs the instance too.
+          addAa32(aa64 ? CpRegInstance(r) : std::move(r), d, cp, crm, opc1, opc2);
         }
-        if (def.state == k.state_aa64 || def.state == k.state_both) addAa64(r, d, crm, opc1, opc2);
+        if (aa64) addAa64(std::move(r), d, crm, opc1, opc2);
       }
     }
   }
@@ -120,14 +123,14 @@ void Expander::addAa32(CpRegInstance r, const CpRegDef &def, std::uint64_t cp, s
   std::uint32_t key = encodeAa32Key(cp, is64, false, def.crn, crm, opc1, opc2);
   if (def.secure == k_.secstate_ns || def.secure == k_.secstate_s) {
     r.key = key | (def.secure == k_.secstate_ns ? kNsMask : 0);
-    add(r, def, true, def.secure);
+    add(std::move(r), def, true, def.secure);
   } else {
     CpRegInstance s = r;
     s.name += "_S";
     s.key = key;
-    add(s, def, true, k_.secstate_s);
+    add(std::move(s), def, true, k_.secstate_s);
     r.key = key | kNsMask;
-    add(r, def, true, k_.secstate_ns);
+    add(std::move(r), def, true, k_.secstate_ns);
   }
 }
 
@@ -153,17 +156,17 @@ void Expander::addAa64(CpRegInstance r, const CpRegDef &def, std::uint64_t crm, 
     CpRegInstance nxs = r;
     nxs.name += "NXS";
     nxs.key = key + (1u << 7);
-    add(nxs, def, false, k_.secstate_ns);
+    add(std::move(nxs), def, false, k_.secstate_ns);
   }
   if (def.vhe_redir_to_el01 && cpu_.el2() && cpu_.vh && cpu_.vh()) {
     CpRegInstance r2 = r;
     r2.name += "2";
     r2.type |= k_.alias | k_.no_raw;
     r2.key = static_cast<std::uint32_t>(def.vhe_redir_to_el01);
-    add(r2, def, false, k_.secstate_ns);
+    add(std::move(r2), def, false, k_.secstate_ns);
   }
   r.key = key;
-  add(r, def, false, k_.secstate_ns);
+  add(std::move(r), def, false, k_.secstate_ns);
 }
 
 void Expander::add(CpRegInstance r, const CpRegDef &def, bool aa32, std::uint64_t secstate) {
@@ -177,7 +180,8 @@ void Expander::add(CpRegInstance r, const CpRegDef &def, bool aa32, std::uint64_
     }
   }
   if (r.type & k_.special_mask) r.type |= k_.no_raw;
-  table_[r.key] = std::move(r);
+  const std::uint32_t key = r.key;
+  table_.insert_or_assign(key, std::move(r));
 }
 
 bool Expander::isMigrated(const CpRegInstance &r) const {

@@ -15,14 +15,21 @@
 #include <clang/AST/Expr.h>
 #include <clang/AST/Stmt.h>
 #include <clang/Lex/Lexer.h>
+#include <llvm/ADT/DenseMap.h>
 
+#include <atomic>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
+#include <unordered_map>
 
 #include "ast_index.h"
 
@@ -70,6 +77,8 @@ struct Value {
 struct Obj {
   std::map<std::string, Value> fields;
   std::string where;  // InitListExpr location, for ARMCPRegInfo
+  // For a qdev Property: the ARMCPU field its offsetof() names.
+  std::string property_field;
 };
 struct Arr {
   std::vector<Value> elems;
@@ -94,12 +103,12 @@ std::string fieldKey(const FieldDecl *f) {
 
 class Interpreter {
  public:
-  Interpreter(const AstIndex &index, std::vector<Diagnostic> &diags) : index_(index), diags_(diags) {}
+  explicit Interpreter(const AstIndex &index) : index_(index) {}
 
   // --- model driver -------------------------------------------------------
   void registerTypes() {
     for (const auto &[name, fd] : index_.functions) {
-      if (name.rfind("do_qemu_init_", 0) == 0) callFunction(fd, {});
+      if (name.rfind(kTypeInitPrefix, 0) == 0) callFunction(fd, {});
     }
   }
 
@@ -128,6 +137,16 @@ class Interpreter {
     }
     globals_.clear();
     unknown_conditions_ = 0;
+    steps_ = 0;  // the budget is per model: models may be built in any order
+    // What the previous model's frames and temporaries left is unreachable
+    // now (its CPU object and globals are gone); what registration left stays.
+    if (!registered_) {
+      registered_ = true;
+      registration_graveyard_ = graveyard_.size();
+      registration_temps_ = temps_.size();
+    }
+    graveyard_.resize(registration_graveyard_);
+    temps_.resize(registration_temps_);
     cpu_ = makeObj();
     cls_ = makeObj();
     cls_.obj->fields["info"] = cd;
@@ -164,27 +183,32 @@ class Interpreter {
     if (expander_->table().empty())
       set.diagnostics.push_back({set.where, "realize defined no registers (an early return?)"});
 
-    // Results.
-    for (const auto &[key, r] : expander_->table()) {
-      CpuRegister out;
-      out.key = key;
-      out.index = cpregToKvmId(key);
-      out.name = r.name;
-      out.type = r.type;
-      out.flags = expander_->flagNames(r.type);
-      out.migrated = expander_->isMigrated(r);
-      out.is_const = (r.type & index_.constants.const_) != 0;
-      if (out.is_const && r.resetvalue_known) out.value = r.resetvalue;
-      out.where = r.where;
-      out.guard = r.guard;
-      set.registers.push_back(std::move(out));
+    // Results, sorted by index (sorting the instances, not the results:
+    // a CpuRegister is large to move).
+    std::vector<std::pair<std::uint64_t, const CpRegInstance *>> order;
+    order.reserve(expander_->table().size());
+    for (const auto &[key, r] : expander_->table()) order.emplace_back(cpregToKvmId(key), &r);
+    std::sort(order.begin(), order.end(),
+              [](const auto &a, const auto &b) { return a.first < b.first; });
+    set.registers.reserve(order.size());
+    for (const auto &[index, r] : order) {
+      CpuRegister &out = set.registers.emplace_back();
+      out.key = r->key;
+      out.index = index;
+      out.name = r->name;
+      out.type = r->type;
+      out.flags = flagNames(r->type);
+      out.migrated = expander_->isMigrated(*r);
+      out.is_const = (r->type & index_.constants.const_) != 0;
+      if (out.is_const && r->resetvalue_known) out.value = r->resetvalue;
+      out.where = r->where;
+      out.guard = r->guard;
     }
-    std::sort(set.registers.begin(), set.registers.end(),
-              [](const CpuRegister &a, const CpuRegister &b) { return a.index < b.index; });
     for (const auto &p : expander_->problems()) set.diagnostics.push_back({"", p});
     Value env = field(cpu_, "env");
     Value feats = field(env, "features");
-    for (const auto &[name, bit] : featureBits()) {
+    if (feature_bits_.empty()) feature_bits_ = featureBits();
+    for (const auto &[name, bit] : feature_bits_) {
       if (feats.k == Value::K::Int && bit < 64 && (feats.i >> bit) & 1) set.features.push_back(name);
     }
     Value isar = field(cpu_, "isar");
@@ -213,6 +237,14 @@ class Interpreter {
     return it == o.obj->fields.end() ? Value{} : it->second;
   }
 
+  // Expander::flagNames(), once per distinct type: it depends on the
+  // release's constants only, and the same types recur in every model.
+  const std::vector<std::string> &flagNames(std::uint64_t type) {
+    auto it = flag_names_.find(type);
+    if (it == flag_names_.end()) it = flag_names_.emplace(type, expander_->flagNames(type)).first;
+    return it->second;
+  }
+
   std::map<std::string, std::uint64_t> featureBits() const {
     std::map<std::string, std::uint64_t> out;
     for (const Unit &u : index_.units) {
@@ -235,38 +267,55 @@ class Interpreter {
 
   void ensureExpander() {
     if (expander_) return;
+    // The Expander asks at every register: the bits are looked up once.
     CpuView view;
-    view.el2 = [this] { return feature("ARM_FEATURE_EL2"); };
-    view.el3 = [this] { return feature("ARM_FEATURE_EL3"); };
-    view.v8 = [this] { return feature("ARM_FEATURE_V8"); };
+    view.el2 = [this, bit = featureBit("ARM_FEATURE_EL2")] { return hasFeature(bit); };
+    view.el3 = [this, bit = featureBit("ARM_FEATURE_EL3")] { return hasFeature(bit); };
+    view.v8 = [this, bit = featureBit("ARM_FEATURE_V8")] { return hasFeature(bit); };
     view.xs = [this] { return isar("aa64_xs"); };
     view.vh = [this] { return isar("aa64_vh"); };
     expander_ = std::make_unique<Expander>(index_.constants, view);
   }
 
-  bool feature(const std::string &name) {
+  std::optional<std::uint64_t> featureBit(const std::string &name) {
     if (feature_bits_.empty()) feature_bits_ = featureBits();
     auto it = feature_bits_.find(name);
-    if (it == feature_bits_.end()) return false;
-    Value feats = field(field(cpu_, "env"), "features");
-    return feats.k == Value::K::Int && ((feats.i >> it->second) & 1);
+    if (it == feature_bits_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // arm_feature(env, bit) on the CPU being built.
+  bool hasFeature(std::optional<std::uint64_t> bit) const {
+    if (!bit || cpu_.k != Value::K::Obj) return false;
+    auto env = cpu_.obj->fields.find("env");
+    if (env == cpu_.obj->fields.end() || env->second.k != Value::K::Obj) return false;
+    auto feats = env->second.obj->fields.find("features");
+    if (feats == env->second.obj->fields.end()) return false;
+    return feats->second.k == Value::K::Int && ((feats->second.i >> *bit) & 1);
   }
 
   bool isar(const std::string &name) {
-    const FunctionDecl *fd = nullptr;
-    for (const Unit &u : index_.units) {
-      for (const Decl *d : u.ast->getASTContext().getTranslationUnitDecl()->decls()) {
-        if (const auto *f = dyn_cast<FunctionDecl>(d);
-            f && f->doesThisDeclarationHaveABody() && f->getName() == "isar_feature_" + name) {
-          fd = f;
-          break;
-        }
-      }
-      if (fd) break;
-    }
+    const FunctionDecl *fd = isarFunction(name);
     if (!fd) return false;
     Value r = callFunction(fd, {field(cpu_, "isar")});
     return r.k == Value::K::Int && r.i != 0;
+  }
+
+  // isar_feature_<name>(): the first definition with a body, in unit order.
+  // Indexed as the units are first searched: the Expander asks for aa64_xs
+  // and aa64_vh at AArch64 registers of every model, and the functions are
+  // static inline in a header, so not in AstIndex::functions.
+  const FunctionDecl *isarFunction(const std::string &name) {
+    for (;;) {
+      if (auto it = isar_functions_.find(name); it != isar_functions_.end()) return it->second;
+      if (isar_units_searched_ == index_.units.size()) return nullptr;
+      const Unit &u = index_.units[isar_units_searched_++];
+      for (const Decl *d : u.ast->getASTContext().getTranslationUnitDecl()->decls()) {
+        const auto *f = dyn_cast<FunctionDecl>(d);
+        if (f && f->getIdentifier() && f->getName().startswith(kIsarFeaturePrefix) && f->doesThisDeclarationHaveABody())
+          isar_functions_.emplace(f->getName().drop_front(std::strlen(kIsarFeaturePrefix)).str(), f);
+      }
+    }
   }
 
   const ASTContext &ctxOf(const Decl *d) const { return d->getASTContext(); }
@@ -293,10 +342,21 @@ class Interpreter {
     return Value::integer(0);
   }
 
+  // fieldKey(), once per field: objects are keyed by field name, and
+  // building the name is an allocation at every member access.
+  const std::string &keyOf(const FieldDecl *f) {
+    auto [it, fresh] = field_keys_.try_emplace(f);
+    if (fresh) {
+      std::lock_guard<std::mutex> lock(index_.clang_mu);  // getFieldIndex() caches
+      it->second = fieldKey(f);
+    }
+    return it->second;
+  }
+
   // Lazily materialized field of an object.
   Value *fieldRef(Value &base, const FieldDecl *f) {
     if (base.k != Value::K::Obj) return nullptr;
-    std::string key = fieldKey(f);
+    const std::string &key = keyOf(f);
     auto it = base.obj->fields.find(key);
     if (it == base.obj->fields.end())
       it = base.obj->fields.emplace(key, defaultValue(f->getASTContext(), f->getType())).first;
@@ -334,7 +394,7 @@ class Interpreter {
     if (t->isIntegerType() || t->isEnumeralType()) {
       if (v.k == Value::K::Null) return Value::integer(0);
       if (v.k != Value::K::Int) return v.k == Value::K::Unknown ? v : Value{};
-      std::uint64_t bits = ctx.getTypeSize(t);
+      std::uint64_t bits = typeSize(ctx, t);
       if (bits < 64) {
         std::uint64_t mask = (1ULL << bits) - 1;
         std::uint64_t x = v.i & mask;
@@ -505,12 +565,12 @@ class Interpreter {
   void propertyDefault(const Value &prop) {
     if (prop.k != Value::K::Obj) return;
     Value set_default = field(prop, "set_default");
-    auto it = prop_fields_.find(prop.obj.get());
-    if (it == prop_fields_.end()) return;
+    const std::string &cpu_field = prop.obj->property_field;
+    if (cpu_field.empty()) return;
     if (set_default.k == Value::K::Int && set_default.i == 0) return;
     Value defval = field(prop, "defval");
     Value u = field(defval, "u");
-    if (u.k == Value::K::Int) cpu_.obj->fields[it->second] = u;
+    if (u.k == Value::K::Int) cpu_.obj->fields[cpu_field] = u;
   }
 
   Value format(const std::vector<Value> &args) {
@@ -727,12 +787,7 @@ class Interpreter {
         for (std::size_t j = 0; j < items.size() && start == items.size(); ++j) {
           for (const Stmt *c = items[j]; c;) {
             if (const auto *cs = dyn_cast<CaseStmt>(c)) {
-              Expr::EvalResult r;
-              if (cs->getLHS()->EvaluateAsInt(r, ctx)) {
-                std::uint64_t lo = r.Val.getInt().getExtValue() >= 0 ? r.Val.getInt().getZExtValue()
-                                                                      : static_cast<std::uint64_t>(r.Val.getInt().getExtValue());
-                if (lo == v.i) start = j;
-              }
+              if (auto lo = caseValue(cs, ctx); lo && *lo == v.i) start = j;
               c = cs->getSubStmt();
             } else {
               break;
@@ -782,11 +837,18 @@ class Interpreter {
 
   const ASTContext &ctxOfStmt() const { return *cur_ctx_; }
 
-  std::string text(const Expr *e) const {
-    const SourceManager &sm = cur_ctx_->getSourceManager();
-    CharSourceRange r = CharSourceRange::getTokenRange(sm.getExpansionRange(e->getSourceRange()).getAsRange());
-    std::string s = Lexer::getSourceText(r, sm, cur_ctx_->getLangOpts()).str();
-    std::string out;
+  // The normalized source text of a condition, for the notes.
+  const std::string &text(const Expr *e) {
+    auto [it, fresh] = texts_.try_emplace(e);
+    if (!fresh) return it->second;
+    std::string s;
+    {
+      std::lock_guard<std::mutex> lock(index_.clang_mu);
+      const SourceManager &sm = cur_ctx_->getSourceManager();
+      CharSourceRange r = CharSourceRange::getTokenRange(sm.getExpansionRange(e->getSourceRange()).getAsRange());
+      s = Lexer::getSourceText(r, sm, cur_ctx_->getLangOpts()).str();
+    }
+    std::string &out = it->second;
     for (char c : s) {
       if (c == '\n' || c == '\t') c = ' ';
       if (c == ' ' && !out.empty() && out.back() == ' ') continue;
@@ -809,25 +871,55 @@ class Interpreter {
     }
   }
 
-  Value *globalSlot(const VarDecl *vd) {
-    const VarDecl *def = vd->getDefinition() ? vd->getDefinition() : vd;
-    if (!def->getInit() && !vd->isStaticLocal()) {
-      if (const VarDecl *other = index_.global(vd->getNameAsString(), &vd->getASTContext())) def = other;
+  // Which global a reference names: its definition (the one with an
+  // initializer, in any unit) and its slot, shared by every declaration of
+  // the same variable. A static's key includes where it is defined.
+  struct GlobalRef {
+    const VarDecl *def = nullptr;
+    std::string name;
+    std::size_t slot = 0;
+    bool constant = false;  // const-qualified (an array: of const elements)
+  };
+
+  const GlobalRef &globalRef(const VarDecl *vd) {
+    auto [it, fresh] = global_refs_.try_emplace(vd);
+    if (!fresh) return it->second;
+    GlobalRef &ref = it->second;
+    ref.name = vd->getNameAsString();
+    {
+      std::lock_guard<std::mutex> lock(index_.clang_mu);
+      ref.def = vd->getDefinition() ? vd->getDefinition() : vd;
     }
-    std::string name = vd->getNameAsString();
-    std::string key = (vd->isStaticLocal() || def->getStorageClass() == SC_Static)
-                          ? index_.where(def->getASTContext(), def->getLocation()) + ":" + name
-                          : name;
-    auto it = globals_.find(key);
-    if (it != globals_.end()) return it->second.get();
+    if (!ref.def->getInit() && !vd->isStaticLocal()) {
+      if (const VarDecl *other = index_.global(ref.name, &vd->getASTContext())) ref.def = other;
+    }
+    {
+      std::lock_guard<std::mutex> lock(index_.clang_mu);  // getAsArrayType() may make types
+      ref.constant = ref.def->getType().isConstant(ref.def->getASTContext());
+    }
+    std::string key = (vd->isStaticLocal() || ref.def->getStorageClass() == SC_Static)
+                          ? index_.where(ref.def->getASTContext(), ref.def->getLocation()) + ":" + ref.name
+                          : ref.name;
+    ref.slot = global_slots_.try_emplace(std::move(key), global_slots_.size()).first->second;
+    return ref;
+  }
+
+  Value *globalSlot(const VarDecl *vd) {
+    const GlobalRef &ref = globalRef(vd);
+    const VarDecl *def = ref.def;
+    const std::string &name = ref.name;
+    if (globals_.size() <= ref.slot) globals_.resize(ref.slot + 1);
+    if (globals_[ref.slot]) return globals_[ref.slot].get();
     auto slot = std::make_shared<Value>();
-    globals_[key] = slot;
+    globals_[ref.slot] = slot;
     // Accelerator globals (include/sysemu/*.h: tcg_allowed, kvm_allowed, ...).
     if (name == "tcg_allowed") {
       *slot = Value::integer(1);
     } else if (name == "kvm_allowed" || name == "hvf_allowed" || name == "qtest_allowed" ||
                name == "whpx_allowed" || name == "nvmm_allowed") {
       *slot = Value::integer(0);
+    } else if (auto built = constant_globals_.find(ref.slot); built != constant_globals_.end()) {
+      *slot = built->second;
     } else if (def->getInit()) {
       const ASTContext *saved = cur_ctx_;
       cur_ctx_ = &def->getASTContext();
@@ -836,10 +928,33 @@ class Interpreter {
       cur_ctx_ = saved;
       if (def->getType()->isRecordType() || def->getType()->isArrayType()) v.embedded = true;
       *slot = convert(def->getASTContext(), v, def->getType());
+      // A constant's initializer is a constant expression: the same in every
+      // model. Its value is kept for the next models (shared, not copied: C
+      // code does not write to it) when it refers to nothing a model makes.
+      if (ref.constant && selfContained(*slot)) constant_globals_.emplace(ref.slot, *slot);
     } else {
       *slot = defaultValue(def->getASTContext(), def->getType());
     }
     return slot.get();
+  }
+
+  // Whether `v` holds only values and objects stored inline: no pointer to
+  // a variable or to an object that lives elsewhere.
+  static bool selfContained(const Value &v) {
+    switch (v.k) {
+      case Value::K::Ptr: return false;
+      case Value::K::Obj:
+        if (!v.embedded) return false;
+        for (const auto &[name, f] : v.obj->fields)
+          if (!selfContained(f)) return false;
+        return true;
+      case Value::K::Arr:
+        if (!v.embedded) return false;
+        for (const Value &e : v.arr->elems)
+          if (!selfContained(e)) return false;
+        return true;
+      default: return true;
+    }
   }
 
   // --- expressions -----------------------------------------------------------
@@ -923,15 +1038,7 @@ class Interpreter {
     const ASTContext &ctx = *cur_ctx_;
     ++steps_;
     // Constants first, exactly as the compiler evaluates them.
-    QualType t = e->getType();
-    if (!e->isValueDependent() && (t->isIntegerType() || t->isEnumeralType()) && !e->HasSideEffects(ctx)) {
-      Expr::EvalResult r;
-      if (e->EvaluateAsInt(r, ctx)) {
-        const llvm::APSInt &ap = r.Val.getInt();
-        std::uint64_t x = ap.isSigned() ? static_cast<std::uint64_t>(ap.getExtValue()) : ap.getZExtValue();
-        return convert(ctx, Value::integer(x), t);
-      }
-    }
+    if (auto c = constantValue(e, ctx)) return Value::integer(*c);
     switch (e->getStmtClass()) {
       case Stmt::ParenExprClass: return eval(cast<ParenExpr>(e)->getSubExpr(), f);
       case Stmt::ConstantExprClass: return eval(cast<ConstantExpr>(e)->getSubExpr(), f);
@@ -1034,6 +1141,70 @@ class Interpreter {
     }
   }
 
+  // --- Clang queries ---------------------------------------------------------
+  // What the interpreter asks Clang that fills caches inside the AST is asked
+  // under AstIndex::clang_mu (models are built in parallel), and each answer
+  // is kept: it depends on the AST alone, and every model runs the same init
+  // and realize code.
+
+  // Clang's evaluation of an integer expression as a constant, converted to
+  // its type; nullopt when it is not one.
+  std::optional<std::uint64_t> constantValue(const Expr *e, const ASTContext &ctx) {
+    QualType t = e->getType();
+    if (!t->isIntegerType() && !t->isEnumeralType()) return std::nullopt;
+    if (auto it = constants_.find(e); it != constants_.end()) return it->second;
+    std::optional<std::uint64_t> raw;
+    {
+      std::lock_guard<std::mutex> lock(index_.clang_mu);
+      if (!e->isValueDependent() && !e->HasSideEffects(ctx)) {
+        Expr::EvalResult r;
+        if (e->EvaluateAsInt(r, ctx)) {
+          const llvm::APSInt &ap = r.Val.getInt();
+          raw = ap.isSigned() ? static_cast<std::uint64_t>(ap.getExtValue()) : ap.getZExtValue();
+        }
+      }
+    }
+    std::optional<std::uint64_t> out;
+    if (raw) out = convert(ctx, Value::integer(*raw), t).i;
+    constants_.try_emplace(e, out);
+    return out;
+  }
+
+  // A case label's value.
+  std::optional<std::uint64_t> caseValue(const CaseStmt *cs, const ASTContext &ctx) {
+    if (auto it = case_values_.find(cs); it != case_values_.end()) return it->second;
+    std::optional<std::uint64_t> out;
+    {
+      std::lock_guard<std::mutex> lock(index_.clang_mu);
+      Expr::EvalResult r;
+      if (cs->getLHS()->EvaluateAsInt(r, ctx)) {
+        const llvm::APSInt &x = r.Val.getInt();
+        out = x.getExtValue() >= 0 ? x.getZExtValue() : static_cast<std::uint64_t>(x.getExtValue());
+      }
+    }
+    case_values_.try_emplace(cs, out);
+    return out;
+  }
+
+  std::uint64_t typeSize(const ASTContext &ctx, QualType canonical) {
+    const Type *t = canonical.getTypePtr();
+    if (auto it = type_sizes_.find(t); it != type_sizes_.end()) return it->second;
+    std::uint64_t bits;
+    {
+      std::lock_guard<std::mutex> lock(index_.clang_mu);
+      bits = ctx.getTypeSize(canonical);
+    }
+    type_sizes_.try_emplace(t, bits);
+    return bits;
+  }
+
+  // AstIndex::where() of an ARMCPRegInfo initializer.
+  const std::string &whereOf(const ASTContext &ctx, const InitListExpr *ile) {
+    auto [it, fresh] = wheres_.try_emplace(ile);
+    if (fresh) it->second = index_.where(ctx, ile->getBeginLoc());
+    return it->second;
+  }
+
   Value initList(const InitListExpr *ile, Frame &f) {
     const ASTContext &ctx = *cur_ctx_;
     QualType t = ile->getType().getCanonicalType();
@@ -1063,11 +1234,11 @@ class Interpreter {
       Value v = makeObj();
       v.embedded = true;
       const RecordDecl *rd = rt->getDecl();
-      if (rd->getName() == "ARMCPRegInfo") v.obj->where = index_.where(ctx, ile->getBeginLoc());
+      if (rd->getName() == "ARMCPRegInfo") v.obj->where = whereOf(ctx, ile);
       if (rd->isUnion()) {
         if (const FieldDecl *fd = ile->getInitializedFieldInUnion(); fd && ile->getNumInits() > 0) {
           Value el = eval(ile->getInit(0), f);
-          v.obj->fields[fieldKey(fd)] = convert(ctx, el, fd->getType());
+          v.obj->fields[keyOf(fd)] = convert(ctx, el, fd->getType());
         }
         return v;
       }
@@ -1078,12 +1249,12 @@ class Interpreter {
         if (isa<ImplicitValueInitExpr>(init)) continue;  // zero: materialized lazily
         Value el = eval(init, f);
         if (fd->getType()->isRecordType() || fd->getType()->isArrayType()) el.embedded = true;
-        v.obj->fields[fieldKey(fd)] = convert(ctx, el, fd->getType());
+        v.obj->fields[keyOf(fd)] = convert(ctx, el, fd->getType());
         if (rd->getName() == "Property" && fd->getName() == "offset") {
           // Remember which ARMCPU field a qdev Property stands for.
           if (const auto *oo = findOffsetOf(init)) {
             const OffsetOfNode &last = oo->getComponent(oo->getNumComponents() - 1);
-            if (last.getKind() == OffsetOfNode::Field) prop_fields_[v.obj.get()] = last.getField()->getNameAsString();
+            if (last.getKind() == OffsetOfNode::Field) v.obj->property_field = last.getField()->getNameAsString();
           }
         }
       }
@@ -1280,17 +1451,31 @@ class Interpreter {
     cur_ctx_ = saved;
   }
   void setContext(const ASTContext *ctx) { cur_ctx_ = ctx; }
-  std::vector<Diagnostic> takeDiags() { return std::move(model_diags_); }
 
  private:
   const AstIndex &index_;
-  std::vector<Diagnostic> &diags_;
-  std::map<std::string, std::shared_ptr<Value>> globals_;
+  // Slots of the globals this model has touched, by GlobalRef::slot.
+  std::vector<std::shared_ptr<Value>> globals_;
+  std::unordered_map<const VarDecl *, GlobalRef> global_refs_;
+  std::map<std::string, std::size_t> global_slots_;
+  // By slot: constant globals as their initializers made them (see globalSlot).
+  std::unordered_map<std::size_t, Value> constant_globals_;
   std::map<std::string, TypeEntry> types_;
   std::map<std::string, std::uint64_t> feature_bits_;
-  std::map<const Obj *, std::string> prop_fields_;
+  std::map<std::string, const FunctionDecl *> isar_functions_;
+  std::map<std::uint64_t, std::vector<std::string>> flag_names_;
+  llvm::DenseMap<const Expr *, std::optional<std::uint64_t>> constants_;
+  llvm::DenseMap<const CaseStmt *, std::optional<std::uint64_t>> case_values_;
+  llvm::DenseMap<const Type *, std::uint64_t> type_sizes_;
+  // Node-based: references to their strings are handed out.
+  std::unordered_map<const FieldDecl *, std::string> field_keys_;
+  std::unordered_map<const Expr *, std::string> texts_;
+  std::unordered_map<const InitListExpr *, std::string> wheres_;
+  std::size_t isar_units_searched_ = 0;
   std::map<const OpaqueValueExpr *, Value> opaque_;
   std::vector<std::shared_ptr<Value>> graveyard_, temps_;
+  bool registered_ = false;
+  std::size_t registration_graveyard_ = 0, registration_temps_ = 0;
   std::vector<Frame *> frames_;
   Value cpu_, cls_;
   std::unique_ptr<Expander> expander_;
@@ -1302,29 +1487,68 @@ class Interpreter {
   std::uint64_t steps_ = 0;
 };
 
+// One interpreter with QOM's types registered: the models it builds start
+// from the same registrations as in any other.
+std::unique_ptr<Interpreter> interpreterFor(const AstIndex &index) {
+  auto interp = std::make_unique<Interpreter>(index);
+  interp->setContext(&index.units.front().ast->getASTContext());
+  interp->registerTypes();
+  return interp;
+}
+
 }  // namespace
 
 std::vector<CpuModelSet> evaluateModels(const AstIndex &index, const QemuExtractOptions &options,
                                         const std::map<std::string, std::uint64_t> &cpu_properties,
-                                        std::vector<Diagnostic> &diagnostics) {
-  std::vector<CpuModelSet> out;
-  if (index.units.empty()) return out;
-  Interpreter interp(index, diagnostics);
-  interp.setContext(&index.units.front().ast->getASTContext());
-  interp.registerTypes();
-  auto models = interp.cpuModels();
+                                        unsigned jobs, std::vector<Diagnostic> &diagnostics) {
+  if (index.units.empty()) return {};
+  std::unique_ptr<Interpreter> first = interpreterFor(index);
+  const auto models = first->cpuModels();
   if (models.empty()) diagnostics.push_back({"", "no CPU models found (no ARMCPUInfo type registrations evaluated)"});
   for (const auto &want : options.models) {
     bool found = false;
     for (const auto &m : models) found = found || m.first == want;
     if (!found) diagnostics.push_back({"", "CPU model '" + want + "' not found"});
   }
-  for (const auto &[name, type] : models) {
-    if (!options.models.empty() &&
-        std::find(options.models.begin(), options.models.end(), name) == options.models.end())
-      continue;
-    out.push_back(interp.buildModel(name, *type, cpu_properties));
+  std::vector<std::size_t> picked;  // positions in cpuModels(), the same in every interpreter
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    if (options.models.empty() ||
+        std::find(options.models.begin(), options.models.end(), models[i].first) != options.models.end())
+      picked.push_back(i);
   }
+  // Every model is built from the registrations alone (buildModel resets
+  // the CPU state), so the models are shared out among `jobs` interpreters,
+  // each taking the next one left; the sets keep the models' order.
+  std::vector<CpuModelSet> out(picked.size());
+  std::atomic<std::size_t> next{0};
+  auto build = [&](Interpreter &interp) {
+    const auto types = interp.cpuModels();
+    for (std::size_t i; (i = next++) < picked.size();) {
+      const auto &[name, type] = types[picked[i]];
+      out[i] = interp.buildModel(name, *type, cpu_properties);
+    }
+  };
+  std::vector<std::thread> helpers;
+  std::vector<std::exception_ptr> failures(std::max(1u, jobs));
+  for (unsigned j = 1; j < jobs && j < picked.size(); ++j) {
+    helpers.emplace_back([&, j] {
+      try {
+        build(*interpreterFor(index));
+      } catch (...) {
+        failures[j] = std::current_exception();
+        next = picked.size();
+      }
+    });
+  }
+  try {
+    build(*first);
+  } catch (...) {
+    failures[0] = std::current_exception();
+    next = picked.size();
+  }
+  for (auto &t : helpers) t.join();
+  for (const auto &f : failures)
+    if (f) std::rethrow_exception(f);
   return out;
 }
 

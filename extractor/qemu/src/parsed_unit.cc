@@ -11,32 +11,36 @@ using namespace clang;
 
 namespace {
 
-// Skips a body only when it is in the main file (header inline functions are
-// cheap to keep and the lexical pass does not see them) and BodyNeeds says
-// no part of the scan reads it.
+// Skips a main-file body when BodyNeeds says no part of the scan reads it,
+// and a header body when HeaderBodies says so (and `keep` does not name it).
 class KeepNeededBodies : public ASTConsumer {
  public:
-  explicit KeepNeededBodies(const BodyNeeds *needs) : needs_(needs) {}
+  KeepNeededBodies(const BodyNeeds *needs, const HeaderBodies *headers, const std::set<std::string> *keep)
+      : needs_(needs), headers_(headers), keep_(keep) {}
   bool shouldSkipFunctionBody(Decl *d) override {
     const auto *fd = dyn_cast<FunctionDecl>(d);
     if (!needs_ || !fd || !fd->getIdentifier()) return false;
     const SourceManager &sm = d->getASTContext().getSourceManager();
-    if (!sm.isInMainFile(sm.getExpansionLoc(d->getLocation()))) return false;
-    if (!needs_->canSkip(fd->getName().str())) return false;
-    ++skipped;
-    return true;
+    bool skip = sm.isInMainFile(sm.getExpansionLoc(d->getLocation()))
+                    ? needs_->canSkip(fd->getName().str())
+                    : headers_ && headers_->canSkip(fd->getName()) && !(keep_ && keep_->count(fd->getName().str()));
+    if (skip) ++skipped;
+    return skip;
   }
   std::size_t skipped = 0;
 
  private:
   const BodyNeeds *needs_;
+  const HeaderBodies *headers_;
+  const std::set<std::string> *keep_;
 };
 
 class ParseAction : public ASTFrontendAction {
  public:
-  explicit ParseAction(const BodyNeeds *needs) : needs_(needs) {}
+  ParseAction(const BodyNeeds *needs, const HeaderBodies *headers, const std::set<std::string> *keep)
+      : needs_(needs), headers_(headers), keep_(keep) {}
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &, StringRef) override {
-    auto c = std::make_unique<KeepNeededBodies>(needs_);
+    auto c = std::make_unique<KeepNeededBodies>(needs_, headers_, keep_);
     consumer_ = c.get();
     return c;
   }
@@ -44,6 +48,8 @@ class ParseAction : public ASTFrontendAction {
 
  private:
   const BodyNeeds *needs_;
+  const HeaderBodies *headers_;
+  const std::set<std::string> *keep_;
   KeepNeededBodies *consumer_ = nullptr;  // owned by the CompilerInstance
 };
 
@@ -73,7 +79,7 @@ bool UnitParser::runInvocation(std::shared_ptr<CompilerInvocation> invocation, F
   ci->setFileManager(files);
   ci->createSourceManager(*files);
   if (!ci->createTarget()) return false;
-  auto action = std::make_unique<ParseAction>(needs_);
+  auto action = std::make_unique<ParseAction>(needs_, headers_, keep_);
   if (ci->getFrontendOpts().Inputs.empty() || !action->BeginSourceFile(*ci, ci->getFrontendOpts().Inputs[0]))
     return false;
   if (llvm::Error err = action->Execute()) {

@@ -14,8 +14,11 @@
 #include <clang/Tooling/Tooling.h>
 
 #include <memory>
+#include <set>
+#include <string>
 
 #include "body_needs.h"
+#include "header_bodies.h"
 
 namespace regcompat::extract::qemu {
 
@@ -40,10 +43,13 @@ class ParsedUnit {
 };
 
 // Parses the one file a ClangTool runs it on; the result is taken with
-// take(). `needs` null: every body is parsed.
+// take(). `needs` null: every body is parsed. `headers` null: every header
+// body is; else those it cannot skip and those named in `keep`.
 class UnitParser : public clang::tooling::ToolAction {
  public:
-  explicit UnitParser(const BodyNeeds *needs) : needs_(needs) {}
+  explicit UnitParser(const BodyNeeds *needs, const HeaderBodies *headers = nullptr,
+                      const std::set<std::string> *keep = nullptr)
+      : needs_(needs), headers_(headers), keep_(keep) {}
   bool runInvocation(std::shared_ptr<clang::CompilerInvocation> invocation, clang::FileManager *files,
                      std::shared_ptr<clang::PCHContainerOperations> pch,
                      clang::DiagnosticConsumer *diagnostics) override;
@@ -51,6 +57,8 @@ class UnitParser : public clang::tooling::ToolAction {
 
  private:
   const BodyNeeds *needs_;
+  const HeaderBodies *headers_;
+  const std::set<std::string> *keep_;
   std::unique_ptr<ParsedUnit> unit_;
 };
 

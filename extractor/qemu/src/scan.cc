@@ -32,11 +32,11 @@
 #include <mutex>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "ast_index.h"
 #include "body_needs.h"
+#include "header_bodies.h"
 #include "scan_cache.h"
 
 namespace regcompat::extract::qemu {
@@ -51,13 +51,6 @@ using namespace clang;
 namespace {
 
 constexpr const char *kStubDir = "/regcompat-generated-stubs";
-
-std::string readFile(const fs::path &p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // ---------------------------------------------------------------------------
 // No-build mode: stub generated headers. Every include that no real include
@@ -200,9 +193,11 @@ std::vector<std::string> selectFiles(const QemuExtractOptions &o) {
       if (rel.find("/hvf/") != std::string::npos || rel.find("kvm") != std::string::npos ||
           rel.find("translate") != std::string::npos || rel.find("gdbstub") != std::string::npos)
         continue;
-      std::string text = readFile(p);
+      // Mapped, not copied: every run (a warm one too) reads them all.
+      auto text = llvm::MemoryBuffer::getFile(p.string(), /*IsText=*/false, /*RequiresNullTerminator=*/false);
+      if (!text) continue;
       bool hit = false;
-      for (const char *m : markers) hit = hit || text.find(m) != std::string::npos;
+      for (const char *m : markers) hit = hit || (*text)->getBuffer().contains(m);
       if (hit) out.insert(rel);
     }
   }
@@ -261,25 +256,49 @@ tooling::ArgumentsAdjuster dropArgumentsClangRejects() {
   };
 }
 
-// The files one parse read, hashed from the very bytes the parser saw (not
-// re-read: a file edited during the scan must not be recorded as current).
-// The stub headers are left out: their text is part of the cache key.
-std::vector<FileDigest> inputsOf(const SourceManager &sm) {
-  std::vector<FileDigest> out;
-  for (auto it = sm.fileinfo_begin(); it != sm.fileinfo_end(); ++it) {
-    const FileEntry *fe = it->first;
-    if (!fe) continue;
-    std::string path = fe->tryGetRealPathName().str();
-    if (path.empty()) path = fe->getName().str();
-    if (path.rfind(kStubDir, 0) == 0) continue;
-    std::error_code ec;
-    path = fs::absolute(path, ec).lexically_normal().string();
-    auto data = it->second->getBufferDataIfLoaded();
-    if (!data) continue;  // looked up but never read: its content did not matter
-    out.push_back({path, contentHash(data->str())});
+// The files the parses read, for the scan cache, each hashed once (most
+// headers are read by every unit), from the very bytes the first parse that
+// read it saw (not re-read: a file edited during the scan must not be
+// recorded as current). The stub headers are left out: their text is part of
+// the cache key. Safe to use from several threads.
+class InputDigests {
+ public:
+  void add(const SourceManager &sm) {
+    std::vector<std::pair<std::string, llvm::StringRef>> read;
+    for (auto it = sm.fileinfo_begin(); it != sm.fileinfo_end(); ++it) {
+      const FileEntry *fe = it->first;
+      if (!fe) continue;
+      std::string path = fe->tryGetRealPathName().str();
+      if (path.empty()) path = fe->getName().str();
+      if (path.rfind(kStubDir, 0) == 0) continue;
+      std::error_code ec;
+      path = fs::absolute(path, ec).lexically_normal().string();
+      auto data = it->second->getBufferDataIfLoaded();
+      if (!data) continue;  // looked up but never read: its content did not matter
+      read.emplace_back(std::move(path), *data);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      std::erase_if(read, [&](const auto &r) { return !seen_.insert(r.first).second; });
+    }
+    std::vector<FileDigest> hashed;
+    for (auto &[path, data] : read) hashed.push_back({std::move(path), contentHash(data)});
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto &d : hashed) digests_.push_back(std::move(d));
   }
-  return out;
-}
+
+  // By path.
+  std::vector<FileDigest> take() {
+    std::sort(digests_.begin(), digests_.end(),
+              [](const FileDigest &a, const FileDigest &b) { return a.path < b.path; });
+    return std::move(digests_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<std::string> seen_;
+  std::vector<FileDigest> digests_;
+};
 
 }  // namespace
 
@@ -305,21 +324,28 @@ const VarDecl *AstIndex::global(const std::string &name, const ASTContext *prefe
 }
 
 std::string AstIndex::where(const ASTContext &ctx, SourceLocation loc) const {
+  std::lock_guard<std::mutex> lock(clang_mu);
   const SourceManager &sm = ctx.getSourceManager();
   loc = sm.getExpansionLoc(loc);
   PresumedLoc p = sm.getPresumedLoc(loc);
   if (p.isInvalid()) return "?";
+  llvm::StringRef real;
+  if (const FileEntry *fe = sm.getFileEntryForID(sm.getFileID(loc))) real = fe->tryGetRealPathName();
+  return file_names.of(root, p.getFilename(), real) + ":" + std::to_string(p.getLine());
+}
+
+const std::string &RelativeNames::of(const fs::path &root, llvm::StringRef presumed, llvm::StringRef real) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto key = std::make_pair(presumed.str(), real.str());
+  if (auto it = names_.find(key); it != names_.end()) return it->second;
   std::error_code ec;
-  fs::path file(p.getFilename());
+  fs::path file(key.first);
   // -p mode names files relative to the build directory
   // ("../../src/qemu/target/arm/helper.c"): use the file's real path.
-  if (const FileEntry *fe = sm.getFileEntryForID(sm.getFileID(loc)); fe && file.is_relative()) {
-    llvm::StringRef real = fe->tryGetRealPathName();
-    if (!real.empty()) file = fs::path(real.str());
-  }
+  if (file.is_relative() && !real.empty()) file = fs::path(key.second);
   std::string rel = file.is_absolute() ? fs::relative(file, root, ec).generic_string() : file.generic_string();
   if (ec || rel.empty() || rel.rfind("..", 0) == 0) rel = file.generic_string();
-  return rel + ":" + std::to_string(p.getLine());
+  return names_.emplace(std::move(key), std::move(rel)).first->second;
 }
 
 // ---------------------------------------------------------------------------
@@ -410,7 +436,7 @@ struct PendingDef {
 
 class Walker {
  public:
-  Walker(AstIndex &index, const ASTContext &ctx, std::multimap<std::string, CallSite> &sites,
+  Walker(const AstIndex &index, const ASTContext &ctx, std::vector<std::pair<std::string, CallSite>> &sites,
          std::vector<DefineCall> &calls, std::vector<PendingDef> &defs)
       : index_(index), ctx_(ctx), sites_(sites), calls_(calls), defs_(defs) {}
 
@@ -532,7 +558,7 @@ class Walker {
       if (const FunctionDecl *fd = c->getDirectCallee()) {
         std::string n = fd->getNameAsString();
         Predicate g = Predicate::all(guards_);
-        sites_.insert({n, {fn_, g}});
+        sites_.push_back({n, {fn_, g}});
         if (isDefineCall(n)) {
           DefineCall dc{c, &ctx_, fn_, g, {}};
           for (const Expr *a : c->arguments()) collectTables(a, dc.tables);
@@ -543,9 +569,9 @@ class Walker {
     for (const Stmt *c : s->children()) walk(c);
   }
 
-  AstIndex &index_;
+  const AstIndex &index_;
   const ASTContext &ctx_;
-  std::multimap<std::string, CallSite> &sites_;
+  std::vector<std::pair<std::string, CallSite>> &sites_;
   std::vector<DefineCall> &calls_;
   std::vector<PendingDef> &defs_;
   std::string fn_;
@@ -629,24 +655,49 @@ void readConstants(AstIndex &index) {
   k.make_const_skips_bank_rules = index.functions.count("add_cpreg_to_hashtable_aa32") == 0;
 }
 
-}  // namespace
+// What one unit holds for the index and the matchers, in declaration order.
+struct UnitFindings {
+  std::vector<std::pair<std::string, const FunctionDecl *>> functions;
+  std::vector<std::pair<std::string, const VarDecl *>> globals;
+  std::vector<std::pair<std::string, CallSite>> sites;
+  std::vector<DefineCall> calls;
+  std::vector<PendingDef> defs;
+};
 
-void runMatchers(AstIndex &index, std::vector<Diagnostic> &diagnostics) {
+// Reads one unit's AST only (AstIndex::where() is safe from any thread): the
+// thread that parsed the unit runs it while the others still parse.
+UnitFindings findInUnit(const AstIndex &index, const ASTContext &ctx) {
+  UnitFindings out;
+  const SourceManager &sm = ctx.getSourceManager();
+  Walker w(index, ctx, out.sites, out.calls, out.defs);
+  for (const Decl *d : ctx.getTranslationUnitDecl()->decls()) {
+    const auto *fd = dyn_cast<FunctionDecl>(d);
+    const auto *vd = fd ? nullptr : dyn_cast<VarDecl>(d);
+    if (vd && vd->getInit()) out.globals.emplace_back(vd->getNameAsString(), vd);
+    if ((fd && !fd->doesThisDeclarationHaveABody()) || (!fd && !vd)) continue;
+    if (!sm.isInMainFile(sm.getExpansionLoc(d->getLocation()))) continue;
+    if (fd) {
+      out.functions.emplace_back(fd->getNameAsString(), fd);
+      w.function(fd);
+    } else if (isRegInfoType(vd->getType()) && vd->getInit()) {
+      w.table(vd, vd->getNameAsString());
+    }
+  }
+  return out;
+}
+
+// Indexes the units' functions and globals and runs the matchers over what
+// findInUnit() found, in unit order: fills definitions, guards and constants.
+void runMatchers(AstIndex &index, std::vector<UnitFindings> findings, std::vector<Diagnostic> &diagnostics) {
   std::multimap<std::string, CallSite> sites;
   std::vector<DefineCall> calls;
   std::vector<PendingDef> defs;
-  for (Unit &u : index.units) {
-    ASTContext &ctx = u.ast->getASTContext();
-    const SourceManager &sm = ctx.getSourceManager();
-    Walker w(index, ctx, sites, calls, defs);
-    for (const Decl *d : ctx.getTranslationUnitDecl()->decls()) {
-      if (!sm.isInMainFile(sm.getExpansionLoc(d->getLocation()))) continue;
-      if (const auto *fd = dyn_cast<FunctionDecl>(d); fd && fd->doesThisDeclarationHaveABody()) {
-        w.function(fd);
-      } else if (const auto *vd = dyn_cast<VarDecl>(d); vd && isRegInfoType(vd->getType()) && vd->getInit()) {
-        w.table(vd, vd->getNameAsString());
-      }
-    }
+  for (UnitFindings &f : findings) {
+    for (auto &[name, fd] : f.functions) index.functions.emplace(std::move(name), fd);
+    for (auto &[name, vd] : f.globals) index.globals.emplace(std::move(name), vd);
+    for (auto &site : f.sites) sites.insert(std::move(site));
+    std::move(f.calls.begin(), f.calls.end(), std::back_inserter(calls));
+    std::move(f.defs.begin(), f.defs.end(), std::back_inserter(defs));
   }
   // Guards: each define call's own conditions and its callers'.
   std::map<const VarDecl *, std::vector<Predicate>> table_guards;
@@ -666,6 +717,51 @@ void runMatchers(AstIndex &index, std::vector<Diagnostic> &diagnostics) {
   if (!index.has_constants)
     diagnostics.push_back({"", "ARM_CP_* constants not found (is target/arm/cpregs.h parsed?); using QEMU 7.2's"});
 }
+
+// Frees the parsed units, `jobs` at a time: a unit's teardown (Clang's
+// per-file diagnostic state, macro tables, source buffers) is a noticeable
+// part of a scan, and the units are independent.
+void releaseUnits(std::vector<Unit> units, unsigned jobs) {
+  std::atomic<std::size_t> next{0};
+  auto release = [&] {
+    for (std::size_t i; (i = next++) < units.size();) units[i].ast.reset();
+  };
+  std::vector<std::thread> helpers;
+  for (unsigned j = 1; j < jobs && j < units.size(); ++j) helpers.emplace_back(release);
+  release();
+  for (auto &t : helpers) t.join();
+}
+
+// Releases the units of a finished scan on a thread of its own, so that the
+// caller goes on meanwhile (the command line saves the database). One batch at
+// a time: the next release, or the end of the program, waits for the last.
+class UnitReaper {
+ public:
+  static UnitReaper &instance() {
+    static UnitReaper reaper;
+    return reaper;
+  }
+  UnitReaper(const UnitReaper &) = delete;
+  UnitReaper &operator=(const UnitReaper &) = delete;
+  ~UnitReaper() { wait(); }
+
+  void release(std::vector<Unit> units, unsigned jobs) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (thread_.joinable()) thread_.join();
+    thread_ = std::thread([units = std::move(units), jobs]() mutable { releaseUnits(std::move(units), jobs); });
+  }
+
+ private:
+  UnitReaper() = default;
+  void wait() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (thread_.joinable()) thread_.join();
+  }
+  std::mutex mu_;
+  std::thread thread_;
+};
+
+}  // namespace
 
 // ---------------------------------------------------------------------------
 Result<std::map<std::string, std::uint64_t>> machineCpuProperties(const std::string &machine) {
@@ -702,14 +798,39 @@ Result<QemuExtraction> extractQemu(const QemuExtractOptions &options) {
   out.release = options.release;
   fs::path root = fs::weakly_canonical(options.source);
 
-  // Compilation database.
+  // Compilation database. A real build's compile_commands.json holds
+  // thousands of commands: it is parsed on a second thread while this one
+  // lexes the files, and not at all when the scan cache has the extraction
+  // (the cache key hashes its bytes).
   std::unique_ptr<tooling::CompilationDatabase> build_db;
-  if (options.build_dir) {
-    std::string err;
-    build_db = tooling::JSONCompilationDatabase::loadFromDirectory(options.build_dir->string(), err);
-    if (!build_db) return fail("cannot load compile_commands.json from '" + options.build_dir->string() + "': " + err);
-  }
+  std::string build_db_error;
+  std::thread build_db_loader;
+  struct JoinAtExit {
+    std::thread &t;
+    ~JoinAtExit() {
+      if (t.joinable()) t.join();
+    }
+  } join_build_db_loader{build_db_loader};
+  auto startLoadingBuildDb = [&] {
+    if (!options.build_dir) return;
+    build_db_loader = std::thread([&] {
+      build_db = tooling::JSONCompilationDatabase::loadFromDirectory(options.build_dir->string(), build_db_error);
+    });
+  };
+  if (!options.use_cache) startLoadingBuildDb();
   std::vector<std::string> files = selectFiles(options);
+  // Function bodies no part of the scan reads are not parsed (body_needs.h).
+  // Without a cache to look up first, they are known to be needed now.
+  std::optional<BodyNeeds> needs;
+  auto computeNeeds = [&] {
+    if (!options.skip_unneeded_bodies || needs) return;
+    std::vector<fs::path> abs_files;
+    for (const auto &f : files) abs_files.push_back(root / f);
+    // Looked up by name: the realize entry point, and the function whose
+    // presence tells the 7.2 register rules from the later ones.
+    needs = BodyNeeds::compute(abs_files, {"arm_cpu_realizefn", "add_cpreg_to_hashtable_aa32"});
+  };
+  if (!options.use_cache && !files.empty()) computeNeeds();
   if (files.empty()) return fail("no QEMU register source files found under '" + root.string() + "'");
 
   std::vector<std::string> base_args = synthesizedArgs(root);
@@ -734,25 +855,25 @@ Result<QemuExtraction> extractQemu(const QemuExtractOptions &options) {
   for (const auto &a : extra) key.add("extra:" + a);
   key.add(options.skip_unneeded_bodies ? "skip-bodies" : "all-bodies");
   for (const auto &[name, text] : stubs) key.add("stub:" + name).add(text);
-  for (const auto &f : files) {
-    key.add("file:" + f);
-    std::vector<tooling::CompileCommand> cmds;
-    if (build_db) cmds = build_db->getCompileCommands((root / f).string());
-    if (cmds.empty()) {
-      for (const auto &a : base_args) key.add(a);
-      if (build_db) key.add("stub-after-build");
-    }
-    for (const auto &c : cmds) {
-      key.add("dir:" + c.Directory);
-      for (const auto &a : c.CommandLine) key.add(a);
-    }
+  // Which command each file gets (its own, or the synthesized one) follows
+  // from the compile database's content and the file list.
+  if (options.build_dir) {
+    fs::path json = *options.build_dir / "compile_commands.json";
+    auto bytes = llvm::MemoryBuffer::getFile(json.string(), /*IsText=*/false, /*RequiresNullTerminator=*/false);
+    if (!bytes)
+      return fail("cannot load compile_commands.json from '" + options.build_dir->string() +
+                  "': " + bytes.getError().message());
+    key.add("build:" + options.build_dir->string())
+        .add("compile_commands:" + std::to_string(contentHash((*bytes)->getBuffer())));
   }
+  for (const auto &a : base_args) key.add(a);
+  for (const auto &f : files) key.add("file:" + f);
   const std::string cache_key = key.hex();
   ScanCache cache(options.use_cache ? (options.cache_dir.empty() ? ScanCache::defaultDir() : options.cache_dir)
                                     : fs::path());
   {
     auto t_lookup = Clock::now();
-    if (auto hit = cache.lookup(cache_key)) {
+    if (auto hit = cache.lookup(cache_key, options.migrated_only)) {
       hit->release = options.release;
       hit->stats.files_from_cache = hit->stats.files_parsed;
       hit->stats.parse_seconds = std::chrono::duration<double>(Clock::now() - t_lookup).count();
@@ -768,70 +889,99 @@ Result<QemuExtraction> extractQemu(const QemuExtractOptions &options) {
   AstIndex index;
   index.root = root;
   index.units.resize(files.size());
-  // Function bodies no part of the scan reads are not parsed (body_needs.h).
-  std::optional<BodyNeeds> needs;
-  if (options.skip_unneeded_bodies) {
-    std::vector<fs::path> abs_files;
-    for (const auto &f : files) abs_files.push_back(root / f);
-    // Looked up by name: the realize entry point, and the function whose
-    // presence tells the 7.2 register rules from the later ones.
-    needs = BodyNeeds::compute(abs_files, {"arm_cpu_realizefn", "add_cpreg_to_hashtable_aa32"});
-  }
-  std::vector<FileDigest> inputs;  // every file the parses read, for the cache
+  if (options.use_cache) startLoadingBuildDb();  // the cache missed: it is needed after all
+  computeNeeds();
+  if (build_db_loader.joinable()) build_db_loader.join();
+  if (options.build_dir && !build_db)
+    return fail("cannot load compile_commands.json from '" + options.build_dir->string() + "': " + build_db_error);
+  // Every file the parses read, for the cache (not needed without one).
+  InputDigests inputs;
+  const bool record_inputs = options.use_cache;
+  std::vector<UnitFindings> findings(files.size());
+  // Per file, so that they come in file order whichever parse ends first.
+  std::vector<std::optional<Diagnostic>> parse_problems(files.size());
+  // Header bodies are learned from the first two units, parsed whole
+  // (header_bodies.h).
+  std::optional<HeaderBodies> headers;
+  const std::size_t learners = 2;
+  if (needs && files.size() > learners)
+    headers.emplace(*needs, std::vector<std::string>{kTypeInitPrefix, kIsarFeaturePrefix}, learners);
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex mu;
   auto t0 = Clock::now();
+  auto parse = [&](std::size_t i, const HeaderBodies *header_bodies, const std::set<std::string> *keep,
+                   CountingConsumer &consumer) {
+    fs::path abs = root / files[i];
+    std::vector<std::string> args;
+    std::unique_ptr<tooling::CompilationDatabase> fixed;
+    const tooling::CompilationDatabase *db = nullptr;
+    if (build_db && !build_db->getCompileCommands(abs.string()).empty()) {
+      db = build_db.get();
+    } else {
+      args.assign(base_args.begin() + 1, base_args.end());
+      if (build_db) args.push_back(std::string("-idirafter") + kStubDir);
+      fixed = std::make_unique<tooling::FixedCompilationDatabase>(root.string(), args);
+      db = fixed.get();
+    }
+    // A physical file system with its own working directory: the shared
+    // real one follows the process's, which ClangTool changes to each
+    // command's directory and back, under the other threads' relative
+    // include paths (-I. -Iqapi in a real build's commands).
+    llvm::IntrusiveRefCntPtr<llvm::vfs::OverlayFileSystem> ofs(
+        new llvm::vfs::OverlayFileSystem(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(
+            llvm::vfs::createPhysicalFileSystem().release())));
+    ofs->pushOverlay(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(new StubFileSystem(stubs)));
+    tooling::ClangTool tool(*db, {abs.string()}, std::make_shared<PCHContainerOperations>(), ofs);
+    tool.setRestoreWorkingDir(false);
+    if (db == build_db.get()) tool.appendArgumentsAdjuster(dropArgumentsClangRejects());
+    tool.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
+        extra, tooling::ArgumentInsertPosition::END));
+    tool.setDiagnosticConsumer(&consumer);
+    UnitParser parser(needs ? &*needs : nullptr, header_bodies, keep);
+    tool.run(&parser);
+    return parser.take();
+  };
   auto worker = [&]() {
     for (;;) {
       std::size_t i = next++;
       if (i >= files.size()) return;
-      fs::path abs = root / files[i];
-      std::vector<std::string> args;
-      std::unique_ptr<tooling::CompilationDatabase> fixed;
-      const tooling::CompilationDatabase *db = nullptr;
-      if (build_db && !build_db->getCompileCommands(abs.string()).empty()) {
-        db = build_db.get();
-      } else {
-        args.assign(base_args.begin() + 1, base_args.end());
-        if (build_db) args.push_back(std::string("-idirafter") + kStubDir);
-        fixed = std::make_unique<tooling::FixedCompilationDatabase>(root.string(), args);
-        db = fixed.get();
-      }
-      // A physical file system with its own working directory: the shared
-      // real one follows the process's, which ClangTool changes to each
-      // command's directory and back, under the other threads' relative
-      // include paths (-I. -Iqapi in a real build's commands).
-      llvm::IntrusiveRefCntPtr<llvm::vfs::OverlayFileSystem> ofs(
-          new llvm::vfs::OverlayFileSystem(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(
-              llvm::vfs::createPhysicalFileSystem().release())));
-      ofs->pushOverlay(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(new StubFileSystem(stubs)));
-      tooling::ClangTool tool(*db, {abs.string()}, std::make_shared<PCHContainerOperations>(), ofs);
-      tool.setRestoreWorkingDir(false);
-      if (db == build_db.get()) tool.appendArgumentsAdjuster(dropArgumentsClangRejects());
-      tool.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
-          extra, tooling::ArgumentInsertPosition::END));
-      CountingConsumer consumer;
-      tool.setDiagnosticConsumer(&consumer);
-      UnitParser parser(needs ? &*needs : nullptr);
+      const bool learner = headers && i < learners;
+      if (headers && !learner) headers->waitSealed();
       auto t1 = Clock::now();
-      tool.run(&parser);
-      std::unique_ptr<ParsedUnit> parsed = parser.take();
+      auto consumer = std::make_unique<CountingConsumer>();
+      const HeaderBodies *header_bodies = headers && !learner ? &*headers : nullptr;
+      std::unique_ptr<ParsedUnit> parsed = parse(i, header_bodies, nullptr, *consumer);
+      if (learner) {
+        headers->learn(parsed ? &parsed->getASTContext() : nullptr, parsed ? &parsed->getPreprocessor() : nullptr);
+      } else if (headers) {
+        // Parsed without some header bodies: when the check finds one the
+        // scan may need, parse again keeping it (the third time, keeping all).
+        std::set<std::string> keep;
+        for (int again = 0; parsed; ++again) {
+          std::set<std::string> missing = headers->missing(parsed->getASTContext());
+          if (missing.empty()) break;
+          keep.insert(missing.begin(), missing.end());
+          consumer = std::make_unique<CountingConsumer>();
+          parsed = parse(i, again < 2 ? &*headers : nullptr, &keep, *consumer);
+        }
+      }
       double secs = std::chrono::duration<double>(Clock::now() - t1).count();
-      std::vector<FileDigest> read;
-      if (parsed) read = inputsOf(parsed->getSourceManager());
+      if (parsed) {
+        if (record_inputs) inputs.add(parsed->getSourceManager());
+        findings[i] = findInUnit(index, parsed->getASTContext());
+      }
       std::lock_guard<std::mutex> lock(mu);
-      for (auto &d : read) inputs.push_back(std::move(d));
       index.units[i].rel_path = files[i];
       if (!parsed) {
-        out.diagnostics.push_back({files[i], "could not be parsed: " + consumer.first});
+        parse_problems[i] = Diagnostic{files[i], "could not be parsed: " + consumer->first};
       } else {
         out.stats.bodies_skipped += parsed->skippedBodies();
         index.units[i].ast = std::move(parsed);
-        index.units[i].errors = consumer.getNumErrors();
-        if (consumer.getNumErrors()) {
+        index.units[i].errors = consumer->getNumErrors();
+        if (consumer->getNumErrors()) {
           out.stats.files_with_errors++;
-          out.diagnostics.push_back({files[i], std::to_string(consumer.getNumErrors()) +
-                                                   " compile errors (scan went on), first: " + consumer.first});
+          parse_problems[i] = Diagnostic{files[i], std::to_string(consumer->getNumErrors()) +
+                                                       " compile errors (scan went on), first: " + consumer->first};
         }
       }
       ++done;
@@ -847,34 +997,31 @@ Result<QemuExtraction> extractQemu(const QemuExtractOptions &options) {
   out.files = files;
   out.stats.parse_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
 
-  // Drop units that failed; index functions and globals.
+  for (auto &p : parse_problems)
+    if (p) out.diagnostics.push_back(std::move(*p));
+
+  // Drop units that failed.
   std::vector<Unit> kept;
-  for (auto &u : index.units)
-    if (u.ast) kept.push_back(std::move(u));
-  index.units = std::move(kept);
-  for (Unit &u : index.units) {
-    ASTContext &ctx = u.ast->getASTContext();
-    for (const Decl *d : ctx.getTranslationUnitDecl()->decls()) {
-      if (const auto *fd = dyn_cast<FunctionDecl>(d); fd && fd->doesThisDeclarationHaveABody()) {
-        if (ctx.getSourceManager().isInMainFile(ctx.getSourceManager().getExpansionLoc(fd->getLocation())))
-          index.functions.insert({fd->getNameAsString(), fd});
-      } else if (const auto *vd = dyn_cast<VarDecl>(d); vd && vd->getInit()) {
-        index.globals.insert({vd->getNameAsString(), vd});
-      }
-    }
+  std::vector<UnitFindings> kept_findings;
+  for (std::size_t i = 0; i < index.units.size(); ++i) {
+    if (!index.units[i].ast) continue;
+    kept.push_back(std::move(index.units[i]));
+    kept_findings.push_back(std::move(findings[i]));
   }
-  runMatchers(index, out.diagnostics);
+  index.units = std::move(kept);
+  runMatchers(index, std::move(kept_findings), out.diagnostics);
   out.definitions = index.definitions;
 
   auto t2 = Clock::now();
-  out.models = evaluateModels(index, options, cpu_properties, out.diagnostics);
+  out.models = evaluateModels(index, options, cpu_properties, jobs, out.diagnostics);
   out.stats.evaluate_seconds = std::chrono::duration<double>(Clock::now() - t2).count();
+  // Nothing reads the ASTs any more; they are freed while the caller goes on.
+  UnitReaper::instance().release(std::move(index.units), jobs);
 
-  std::sort(inputs.begin(), inputs.end(), [](const FileDigest &a, const FileDigest &b) { return a.path < b.path; });
-  inputs.erase(std::unique(inputs.begin(), inputs.end(),
-                           [](const FileDigest &a, const FileDigest &b) { return a.path == b.path; }),
-               inputs.end());
-  cache.store(cache_key, inputs, out, out.diagnostics);
+  cache.store(cache_key, inputs.take(), out, out.diagnostics);
+  if (options.migrated_only) {  // after the store: the cache keeps every instance
+    for (CpuModelSet &m : out.models) std::erase_if(m.registers, [](const CpuRegister &r) { return !r.migrated; });
+  }
   return out;
 }
 

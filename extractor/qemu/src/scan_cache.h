@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,7 +47,7 @@ struct FileDigest {
   std::uint64_t hash = 0;
 };
 
-std::uint64_t contentHash(const std::string &bytes);
+std::uint64_t contentHash(std::string_view bytes);
 
 class ScanCache {
  public:
@@ -57,8 +58,8 @@ class ScanCache {
   static std::filesystem::path defaultDir();
 
   // The stored extraction for `key` when every recorded file still hashes
-  // the same; nullopt otherwise.
-  std::optional<QemuExtraction> lookup(const std::string &key) const;
+  // the same; nullopt otherwise. `migrated_only`: see QemuExtractOptions.
+  std::optional<QemuExtraction> lookup(const std::string &key, bool migrated_only = false) const;
   // Best effort: a cache that cannot be written is reported, not fatal.
   void store(const std::string &key, const std::vector<FileDigest> &inputs, const QemuExtraction &x,
              std::vector<Diagnostic> &diagnostics) const;
@@ -70,6 +71,6 @@ class ScanCache {
 
 // Serialization of an extraction (exposed for the tests' round trip).
 std::string serializeExtraction(const QemuExtraction &x);
-std::optional<QemuExtraction> deserializeExtraction(const std::string &bytes);
+std::optional<QemuExtraction> deserializeExtraction(std::string_view bytes, bool migrated_only = false);
 
 }  // namespace regcompat::extract::qemu
