@@ -109,13 +109,18 @@ void Machine::throttleThread() {
       continue;
     }
     throttle_sleep_ = std::chrono::microseconds(kThrottleTimeslice) * percent / (100 - percent);
-    // Until the vCPU is out of run(), asking again: a request may land just
-    // before a back end enters the guest (as in pause()).
     const auto this_run = run_since_;
-    while (!done() && in_run_ && run_since_ == this_run) {
-      parts_.vcpu->requestStop();
-      changed_.wait_for(lock, std::chrono::milliseconds(1));
-    }
+    stopVcpu(lock, [&] { return !done() && run_since_ == this_run; });
+  }
+}
+
+void Machine::stopVcpu(std::unique_lock<std::mutex> &lock, const std::function<bool()> &still_wanted) {
+  // requestStop() may land just before the vCPU thread enters run(); ask
+  // again until it is out, so that no back end's handling of an early stop
+  // request can make a caller hang.
+  while (in_run_ && still_wanted()) {
+    parts_.vcpu->requestStop();
+    changed_.wait_for(lock, std::chrono::milliseconds(1));
   }
 }
 
@@ -130,13 +135,7 @@ bool Machine::pause(RunState to) {
   std::unique_lock lock(mutex_);
   if (state_ != RunState::Running) return false;
   state_ = to;
-  // requestStop() may land just before the vCPU thread enters run(); ask
-  // again until it is out, so that no back end's handling of an early stop
-  // request can make pause() hang.
-  while (in_run_) {
-    parts_.vcpu->requestStop();
-    changed_.wait_for(lock, std::chrono::milliseconds(1));
-  }
+  stopVcpu(lock, [] { return true; });
   lock.unlock();
   flushConsole();
   return true;
@@ -190,10 +189,7 @@ void Machine::quit() {
   std::unique_lock lock(mutex_);
   quit_requested_ = true;
   changed_.notify_all();
-  while (in_run_) {
-    parts_.vcpu->requestStop();
-    changed_.wait_for(lock, std::chrono::milliseconds(1));
-  }
+  stopVcpu(lock, [] { return true; });
   if (!thread_.joinable() && !end_) {
     // Never started (or --incoming that failed): end now.
     end_ = MachineEnd{state_ == RunState::PostMigrate ? RunState::PostMigrate : RunState::Shutdown,

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -101,6 +102,9 @@ class Machine {
  private:
   void vcpuThread();
   void throttleThread();
+  // Asks the vCPU to leave run() until it has, or until `still_wanted`
+  // (called under the lock) turns false. Called with `lock` held.
+  void stopVcpu(std::unique_lock<std::mutex> &lock, const std::function<bool()> &still_wanted);
   void finish(MachineEnd end);
 
   MachineParts parts_;

@@ -243,20 +243,18 @@ Status OutgoingMigration::precopyAndSend(Channel &channel, bool &stopped, bool &
     if (state != RunState::Running || expected_ms <= static_cast<double>(params_.negligible_downtime_ms) ||
         pass >= params_.max_iterations)
       break;
-    // A pass during which the throttle rose measured the guest partly at the
-    // old rate: look again before judging.
+    // The whole pass as one sample, unless the throttle rose during it (the
+    // pass then measured the guest partly at the old rate); pages never
+    // touched cost nothing to send, so the pass is measured by the pages it
+    // read.
+    if (converge.throttle() == pass_throttle && converge.sample(remaining, sender.counters().pages_read - read0))
+      continue;
+    // A throttle that rose, in the pass or just now: look again.
     if (converge.throttle() != pass_throttle) {
       stalled = 0;
       continue;
     }
-    // The whole pass as one sample; pages never touched cost nothing to
-    // send, so the pass is measured by the pages it read.
-    if (converge.sample(remaining, sender.counters().pages_read - read0)) continue;
-    if (converge.throttle() != pass_throttle) {
-      stalled = 0;
-    } else if (expected_ms <= static_cast<double>(params_.downtime_limit_ms) || stalled >= params_.max_stalled) {
-      break;
-    }
+    if (expected_ms <= static_cast<double>(params_.downtime_limit_ms) || stalled >= params_.max_stalled) break;
   }
   sender.setCheckpoint({}, 1);
 

@@ -113,15 +113,7 @@ class AlwaysDirtyLog final : public DirtyLog {
 // no throttle is left behind on the source (now in postmigrate).
 TEST(AutoConverge, AGuestDirtyingFasterThanPrecopyIsThrottledAndMigrates) {
   const auto table = std::move(regcompat::runtime::CompatTable::create({.machine_type = "virt-10.0"})).value();
-  TestMachine src;
-  MachineParts parts;
-  parts.memory = std::move(GuestMemory::create(kTestRamBase, 64 * GuestMemory::kPageSize)).value();
-  auto vcpu = std::make_unique<FakeVcpu>(*parts.memory, regcompat::runtime::LocalRegisterList{}, kForever);
-  src.vcpu = vcpu.get();
-  parts.vcpu = std::move(vcpu);
-  parts.devices.push_back(std::make_unique<FakeDevice>());
-  parts.dirty_log = std::make_unique<AlwaysDirtyLog>();
-  src.machine = std::make_unique<Machine>(std::move(parts), "aarch64", "virt-10.0", "test/1/tcg/max");
+  TestMachine src = makeMachine(64, {}, kForever, RunState::Prelaunch, 0, std::make_unique<AlwaysDirtyLog>());
   src.machine->start(true);
   ASSERT_TRUE(waitFor([&] { return src.vcpu->counter() > 1000; }));  // the guest is writing
   MigrationParameters params;

@@ -18,9 +18,11 @@ struct TestMachine {
   std::unique_ptr<Machine> machine;
 };
 
+// `dirty_log`: the machine's dirty log, GuestMemory's software tracking when
+// null.
 inline TestMachine makeMachine(std::uint64_t pages, regcompat::runtime::LocalRegisterList regs,
                                std::uint64_t steps, RunState initial = RunState::Prelaunch,
-                               std::uint32_t device_value = 0) {
+                               std::uint32_t device_value = 0, std::unique_ptr<DirtyLog> dirty_log = nullptr) {
   TestMachine t;
   MachineParts parts;
   parts.memory = std::move(GuestMemory::create(kTestRamBase, pages * GuestMemory::kPageSize)).value();
@@ -30,7 +32,7 @@ inline TestMachine makeMachine(std::uint64_t pages, regcompat::runtime::LocalReg
   auto device = std::make_unique<FakeDevice>(device_value);
   t.device = device.get();
   parts.devices.push_back(std::move(device));
-  parts.dirty_log = std::make_unique<SoftwareDirtyLog>(*parts.memory);
+  parts.dirty_log = dirty_log ? std::move(dirty_log) : std::make_unique<SoftwareDirtyLog>(*parts.memory);
   t.machine = std::make_unique<Machine>(std::move(parts), "aarch64", "virt-10.0", "test/1/tcg/max", initial);
   return t;
 }
