@@ -136,7 +136,8 @@ int runVm(const Options &o, const std::vector<std::string> &guest_param_items) {
     const auto &sum = incoming.summary();
     std::cerr << "regvm: incoming migration loaded from " << sum.source.platform << " ("
               << sum.bytes << " bytes, " << sum.ram.pages_data << " pages with data, "
-              << sum.ram.pages_zero << " zero pages, " << sum.iterations << " pre-copy passes, "
+              << sum.ram.pages_zero << " zero pages, " << sum.pages_prefaulted << " pages faulted in ahead, "
+              << sum.iterations << " pre-copy passes, "
               << sum.registers << " CPU registers)\n";
     for (const auto &note : sum.merge_notes) std::cerr << "regvm: register merge: " << note << "\n";
     if (backend.after_incoming) backend.after_incoming();
@@ -191,8 +192,8 @@ int main(int argc, char **argv) {
   app.add_option("--downtime-limit", o.migration.downtime_limit_ms, "Longest acceptable downtime in ms: stop-and-copy only once the dirty set would go out in this time")->capture_default_str();
   app.add_option("--max-iterations", o.migration.max_iterations, "Pre-copy passes before stop-and-copy")->capture_default_str()->check(CLI::Range(1, 1000));
   app.add_flag("--no-auto-converge", o.no_auto_converge, "Never throttle the vCPU, even when the guest dirties memory faster than the migration sends it");
-  app.add_option("--throttle-initial", o.migration.throttle_initial, "Auto-converge: vCPU throttle (percent) when a pre-copy pass first fails to halve the dirty set")->capture_default_str()->check(CLI::Range(1, 99));
-  app.add_option("--throttle-increment", o.migration.throttle_increment, "Auto-converge: throttle added per further such pass (percent)")->capture_default_str()->check(CLI::Range(1, 99));
+  app.add_option("--throttle-initial", o.migration.throttle_initial, "Auto-converge: the least vCPU throttle (percent) when a pre-copy sample first fails to halve the dirty set")->capture_default_str()->check(CLI::Range(1, 99));
+  app.add_option("--throttle-increment", o.migration.throttle_increment, "Auto-converge: the least raise of the throttle per further such sample (percent)")->capture_default_str()->check(CLI::Range(1, 99));
   app.add_flag("--list-machines", o.list_machines, "List machine types, release profiles and back ends, then exit");
   app.add_option("--format", o.format, "Output format of --list-machines")->check(CLI::IsMember({"text", "json"}));
   try {

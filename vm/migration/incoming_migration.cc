@@ -1,7 +1,12 @@
 #include "incoming_migration.h"
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <set>
 
+#include "ram_prefaulter.h"
 #include "regcompat/runtime/merge.h"
 #include "regcompat/runtime/report.h"
 
@@ -91,11 +96,22 @@ Status IncomingMigration::load(Channel &channel) {
   stream::SectionReader reader(channel);
   if (auto s = reader.readPreamble(); !s) return s;
   RamLoader ram(machine_.memory());
+  RamPrefaulter prefaulter(machine_.memory());
+  bool ram_started = false;  // a ram-pages section came: no more ram-map
   Section section;
   bool have_header = false, have_arch = false, have_regs = false;
   std::set<std::string> devices_loaded;
+  // REGVM_TRACE=migration: per pass, where the destination's time went
+  // (reading: waiting for the source, copying out of the socket, section
+  // checksums; applying: writing guest RAM, page hashes).
+  const char *trace_env = std::getenv("REGVM_TRACE");
+  const bool trace = trace_env != nullptr && std::strstr(trace_env, "migration") != nullptr;
+  using Clock = std::chrono::steady_clock;
+  Clock::duration reading{}, applying{};
   for (;;) {
+    const auto t0 = Clock::now();
     if (auto s = reader.next(section); !s) return s;
+    reading += Clock::now() - t0;
     const std::string where = std::string(toString(section.type)) + " section at byte offset " +
                               std::to_string(section.offset);
     if (!have_header && section.type != SectionType::Header)
@@ -106,14 +122,42 @@ Status IncomingMigration::load(Channel &channel) {
       if (auto s = checkHeader(section); !s) return s;
       have_header = true;
       break;
-    case SectionType::RamPages:
-      if (auto s = ram.apply(section); !s) return s;
+    case SectionType::RamMap: {
+      if (ram_started) return fail("a ram-map section after the first ram-pages section (" + where + ")");
+      StateReader in = section.reader();
+      const stream::RamMap map = stream::decodeRamMap(in);
+      if (!in.ok()) return fail(in.error());
+      const std::uint64_t pages = machine_.memory().pageCount();
+      if (map.first_page > pages || map.page_count > pages - map.first_page)
+        return fail("ram-map section at byte offset " + std::to_string(section.offset) + ": pages " +
+                    std::to_string(map.first_page) + ".." + std::to_string(map.first_page + map.page_count) +
+                    " lie outside guest RAM (" + std::to_string(pages) + " pages)");
+      prefaulter.add(map);
       break;
+    }
+    case SectionType::RamPages: {
+      if (!ram_started) {
+        ram_started = true;
+        prefaulter.start();
+      }
+      const auto t1 = Clock::now();
+      if (auto s = ram.apply(section); !s) return s;
+      prefaulter.setFrontier(ram.frontier());
+      applying += Clock::now() - t1;
+      break;
+    }
     case SectionType::IterationEnd: {
       StateReader in = section.reader();
       auto marker = stream::decodeIterationEnd(in);
       if (!in.ok()) return fail(in.error());
       summary_.iterations = marker.iteration;
+      if (trace) {
+        auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+        std::fprintf(stderr, "regvm: incoming: pass %u: %.1f ms reading, %.1f ms applying %llu pages\n",
+                     marker.iteration, ms(reading), ms(applying),
+                     static_cast<unsigned long long>(marker.pages_sent));
+        reading = applying = {};
+      }
       break;
     }
     case SectionType::Device:
@@ -150,7 +194,15 @@ Status IncomingMigration::load(Channel &channel) {
                     std::to_string(section.offset) + "): the source sent " +
                     regcompat::runtime::formatValue(end.ram_checksum) + ", the loaded RAM gives " +
                     regcompat::runtime::formatValue(ours));
+      prefaulter.stop();
+      if (trace) {
+        const auto &p = prefaulter.summary();
+        std::fprintf(stderr, "regvm: incoming: prefaulted %llu pages in %.1f ms%s%s\n",
+                     static_cast<unsigned long long>(p.pages), p.ms, p.error.empty() ? "" : "; stopped: ",
+                     p.error.c_str());
+      }
       summary_.ram = ram.counters();
+      summary_.pages_prefaulted = prefaulter.summary().pages;
       summary_.guest_running = end.running;
       summary_.bytes = reader.offset();
       return {};

@@ -24,6 +24,7 @@ namespace regvm {
 struct IncomingSummary {
   stream::StreamHeader source;  // who sent it
   RamCounters ram;
+  std::uint64_t pages_prefaulted = 0;  // by RamPrefaulter, ahead of the first pass
   std::uint32_t iterations = 0;
   std::uint64_t bytes = 0;
   std::size_t registers = 0;

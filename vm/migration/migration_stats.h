@@ -57,9 +57,10 @@ struct MigrationParameters {
   std::uint64_t downtime_limit_ms = 300;
   std::uint64_t negligible_downtime_ms = 5;
   // Auto-converge (QEMU's capability of that name, off by default there, on
-  // here): when a pass does not halve the dirty set, throttle the vCPU
-  // (Machine::setThrottle) to throttle_initial percent, then raise it by
-  // throttle_increment per such pass, up to throttle_max. Without it, such a
+  // here): when a sample does not halve the dirty set, throttle the vCPU
+  // (Machine::setThrottle) to what the sample calls for (auto_converge.h),
+  // at least throttle_initial percent, then at least throttle_increment
+  // more per such sample, up to throttle_max. Without it, such a
   // guest is stopped with its whole working set still to send.
   bool auto_converge = true;
   unsigned throttle_initial = 50;

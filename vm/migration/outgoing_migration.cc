@@ -25,9 +25,9 @@ std::uint64_t nowNs() {
                                         .count());
 }
 
-// How often a pass samples the dirty log (AutoConverge): every 16 MiB read,
+// How often a pass samples the dirty log (AutoConverge): every 4 MiB read,
 // if kSampleInterval has passed.
-constexpr std::uint64_t kCheckpointPages = 4096;
+constexpr std::uint64_t kCheckpointPages = 1024;
 
 std::uint64_t countPages(const std::vector<std::uint64_t> &bitmap) {
   std::uint64_t n = 0;

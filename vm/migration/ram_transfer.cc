@@ -1,5 +1,6 @@
 #include "ram_transfer.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -67,9 +68,32 @@ Status RamSender::sendZero(std::uint64_t page) {
 Status RamSender::sendAll() {
   const UntouchedPages untouched;
   std::vector<bool> zero;
-  untouched.query(memory_.host(), memory_.pageCount(), zero);
+  // Without pagemap every page would be announced: then announce none,
+  // rather than make the destination commit all of its RAM.
+  if (untouched.query(memory_.host(), memory_.pageCount(), zero))
+    if (auto s = sendMap(zero); !s) return s;
   for (std::uint64_t page = 0; page < memory_.pageCount(); ++page)
     if (auto s = zero[page] ? sendZero(page) : sendPage(page); !s) return s;
+  return {};
+}
+
+Status RamSender::sendMap(const std::vector<bool> &untouched) {
+  for (std::uint64_t first = 0; first < memory_.pageCount(); first += stream::kMaxPagesPerMap) {
+    stream::RamMap map;
+    map.first_page = first;
+    map.page_count = std::min(stream::kMaxPagesPerMap, memory_.pageCount() - first);
+    map.bits.assign((map.page_count + 7) / 8, 0);
+    bool any = false;
+    for (std::uint64_t i = 0; i < map.page_count; ++i)
+      if (!untouched[first + i]) {
+        map.bits[i / 8] = static_cast<std::uint8_t>(map.bits[i / 8] | 1u << (i % 8));
+        any = true;
+      }
+    if (!any) continue;
+    StateWriter w;
+    stream::encodeRamMap(w, map);
+    if (auto s = writer_.write(stream::SectionType::RamMap, w.bytes()); !s) return s;
+  }
   return {};
 }
 
@@ -125,6 +149,7 @@ Status RamLoader::apply(const stream::Section &section) {
       std::memcpy(dst, data.data(), GuestMemory::kPageSize);
       checksum_.setPage(page, pageHash(dst));
       written_[page] = true;
+      frontier_ = std::max(frontier_, page + 1);
       ++counters_.pages_data;
     } else {
       in.failAt(at + 8, "ram-pages section: page flag " + std::to_string(flag) + " is neither 0 (data) nor 1 (zero)");

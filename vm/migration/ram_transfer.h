@@ -32,7 +32,8 @@ class RamSender {
   // Sends every page whose bit is set in `bitmap` (one bit per page).
   regcompat::runtime::Status sendDirty(const std::vector<std::uint64_t> &bitmap);
   // The first pass: every page; pages never touched (untouched_pages.h) go
-  // as zero pages without being read.
+  // as zero pages without being read. The others are announced first in
+  // ram-map sections, so that the destination can fault them in ahead.
   regcompat::runtime::Status sendAll();
   regcompat::runtime::Status sendPage(std::uint64_t page);
   regcompat::runtime::Status flush();
@@ -46,6 +47,7 @@ class RamSender {
 
  private:
   regcompat::runtime::Status sendZero(std::uint64_t page);
+  regcompat::runtime::Status sendMap(const std::vector<bool> &untouched);
   // Appends a page entry to the batch; returns where its data bytes go.
   std::uint8_t *appendEntry(std::uint64_t page, std::uint8_t flag, std::size_t data_bytes);
   // Sends the batch once it is full.
@@ -71,6 +73,9 @@ class RamLoader {
   regcompat::runtime::Status apply(const stream::Section &section);
   // The checksum of guest RAM as loaded (RamChecksum's definition).
   std::uint64_t checksum() const { return checksum_.value(); }
+  // One past the highest page written so far (0: none): how far the first
+  // pass, which goes from the lowest page up, has come.
+  std::uint64_t frontier() const { return frontier_; }
   const RamCounters &counters() const { return counters_; }
 
  private:
@@ -78,6 +83,7 @@ class RamLoader {
   std::vector<bool> written_;
   RamChecksum checksum_;
   RamCounters counters_;
+  std::uint64_t frontier_ = 0;
 };
 
 } // namespace regvm

@@ -21,15 +21,25 @@ std::string_view toString(SectionType type) {
   case SectionType::CpuArch: return "cpu-arch";
   case SectionType::CpuRegisters: return "cpu-registers";
   case SectionType::End: return "end";
+  case SectionType::RamMap: return "ram-map";
   }
   return "unknown";
 }
 
-bool isKnown(std::uint8_t type) { return type >= 1 && type <= 7; }
+bool isKnown(std::uint8_t type) { return type >= 1 && type <= 8; }
 
 namespace {
 constexpr std::uint32_t kHeaderVersion = 1;
 constexpr std::uint32_t kRegistersVersion = 1;
+
+// A count read at `at` must describe exactly what is left of the section:
+// a corrupt count is refused before anything is allocated for it.
+bool countFitsRest(StateReader &in, std::uint64_t at, const std::string &what, std::uint64_t needed) {
+  if (needed == in.remaining()) return true;
+  in.failAt(at, what + " needs " + std::to_string(needed) + " bytes, the section has " +
+                    std::to_string(in.remaining()));
+  return false;
+}
 } // namespace
 
 void encodeHeader(StateWriter &out, const StreamHeader &h) {
@@ -58,6 +68,31 @@ StreamHeader decodeHeader(StateReader &in) {
   return h;
 }
 
+void encodeRamMap(StateWriter &out, const RamMap &map) {
+  out.u64(map.first_page);
+  out.u64(map.page_count);
+  out.raw(map.bits);
+}
+
+RamMap decodeRamMap(StateReader &in) {
+  RamMap map;
+  map.first_page = in.u64();
+  const std::uint64_t at = in.offset();
+  map.page_count = in.u64();
+  if (!in.ok()) return {};
+  if (map.page_count > kMaxPagesPerMap) {
+    in.failAt(at, "ram-map section: " + std::to_string(map.page_count) + " pages exceed the limit of " +
+                      std::to_string(kMaxPagesPerMap));
+    return {};
+  }
+  const std::uint64_t bytes = (map.page_count + 7) / 8;
+  if (!countFitsRest(in, at, "ram-map section: a bitmap of " + std::to_string(map.page_count) + " pages", bytes))
+    return {};
+  auto bits = in.raw(static_cast<std::size_t>(bytes));
+  map.bits.assign(bits.begin(), bits.end());
+  return map;
+}
+
 void encodeIterationEnd(StateWriter &out, const IterationEnd &m) {
   out.u32(m.iteration);
   out.u64(m.pages_sent);
@@ -84,14 +119,8 @@ StreamRegisterList decodeRegisters(StateReader &in) {
   const std::uint64_t at = in.offset();
   const std::uint32_t count = in.u32();
   if (!in.ok()) return {};
-  // 16 bytes per register must fit in what is left: refuse a corrupt count
-  // before allocating for it.
-  if (std::uint64_t{count} * 16 != in.remaining()) {
-    in.failAt(at, "cpu-registers section: count " + std::to_string(count) + " needs " +
-                      std::to_string(std::uint64_t{count} * 16) + " bytes, the section has " +
-                      std::to_string(in.remaining()));
+  if (!countFitsRest(in, at, "cpu-registers section: count " + std::to_string(count), std::uint64_t{count} * 16))
     return {};
-  }
   StreamRegisterList regs(count);
   for (auto &r : regs) r.index = in.u64();
   for (auto &r : regs) r.value = in.u64();

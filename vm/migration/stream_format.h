@@ -1,10 +1,10 @@
-// regvm's migration stream, version 2 (documented in vm/migration/STREAM.md):
+// regvm's migration stream, version 3 (documented in vm/migration/STREAM.md):
 //
 //   preamble   "REGVMMIG" u32:format-version
 //   sections   u8:type u32:length payload[length] u32:crc32c(type, length, payload)
 //
-// in the order Header, (RamPages* IterationEnd)*, RamPages*, Device*,
-// CpuArch, CpuRegisters, End. All integers little-endian (saved_state.h).
+// in the order Header, RamMap*, (RamPages* IterationEnd)*, RamPages*,
+// Device*, CpuArch, CpuRegisters, End. All integers little-endian (saved_state.h).
 // A reader checks each section's checksum before it decodes the payload, and
 // every error names the byte offset in the stream.
 #pragma once
@@ -27,7 +27,8 @@ namespace regvm::stream {
 inline constexpr std::uint8_t kMagic[8] = {'R', 'E', 'G', 'V', 'M', 'M', 'I', 'G'};
 // 2: the RAM checksum hashes pages with CRC-32C (1: a multiply-xor hash), so
 // a version-1 stream would fail the checksum: it is refused by version.
-inline constexpr std::uint32_t kFormatVersion = 2;
+// 3: the ram-map section.
+inline constexpr std::uint32_t kFormatVersion = 3;
 inline constexpr std::size_t kPreambleSize = 12;
 inline constexpr std::size_t kSectionHeaderSize = 5;  // type + length
 inline constexpr std::size_t kSectionTrailerSize = 4;  // crc32c
@@ -44,6 +45,7 @@ enum class SectionType : std::uint8_t {
   CpuArch = 5,
   CpuRegisters = 6,
   End = 7,
+  RamMap = 8,
 };
 std::string_view toString(SectionType type);
 bool isKnown(std::uint8_t type);
@@ -64,6 +66,24 @@ StreamHeader decodeHeader(StateReader &in);
 // RamPages entry flags (the u8 after the page number).
 inline constexpr std::uint8_t kPageData = 0;  // 4096 bytes follow
 inline constexpr std::uint8_t kPageZero = 1;  // the page is all zero: nothing follows
+
+// The pages the first pass will send with their bytes (the pages the
+// source's guest ever touched), one bit per page from `first_page`, least
+// significant bit first: the destination faults them in ahead of the data
+// (ram_prefaulter.h). A hint only: the RAM pages and their checksums stay
+// what the load checks.
+struct RamMap {
+  std::uint64_t first_page = 0;
+  std::uint64_t page_count = 0;
+  std::vector<std::uint8_t> bits;  // (page_count + 7) / 8 bytes
+
+  bool has(std::uint64_t i) const { return (bits[i / 8] >> (i % 8) & 1) != 0; }
+};
+// 8 MiB of bitmap: a section stays under kMaxSectionLength; larger RAM
+// takes several.
+inline constexpr std::uint64_t kMaxPagesPerMap = std::uint64_t{1} << 26;
+void encodeRamMap(StateWriter &out, const RamMap &map);
+RamMap decodeRamMap(StateReader &in);
 
 struct IterationEnd {
   std::uint32_t iteration = 0;

@@ -3,6 +3,8 @@
 // list through the runtime library.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "crc32c.h"
@@ -53,6 +55,59 @@ regcompat::runtime::Status loadStream(const std::vector<std::uint8_t> &bytes, co
 
 CompatTable hidingBogus() {
   return std::move(CompatTable::create({.machine_type = "virt-10.0", .hidden = {kBogusDbgdtrtx}})).value();
+}
+
+struct RawSection {
+  std::uint8_t type;
+  std::vector<std::uint8_t> payload;
+};
+
+std::uint32_t le32(const std::vector<std::uint8_t> &b, std::size_t at) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= std::uint32_t{b[at + static_cast<std::size_t>(i)]} << (8 * i);
+  return v;
+}
+
+// A well-formed stream's sections, in order (after the 12-byte preamble).
+std::vector<RawSection> splitSections(const std::vector<std::uint8_t> &bytes) {
+  std::vector<RawSection> out;
+  for (std::size_t at = stream::kPreambleSize; at < bytes.size();) {
+    const std::uint32_t length = le32(bytes, at + 1);
+    const auto begin = bytes.begin() + static_cast<std::ptrdiff_t>(at + 5);
+    out.push_back({bytes[at], std::vector<std::uint8_t>(begin, begin + length)});
+    at += 5 + length + 4;
+  }
+  return out;
+}
+
+// Sections back into a stream, with their checksums.
+std::vector<std::uint8_t> joinSections(const std::vector<RawSection> &sections) {
+  MemoryChannel channel;
+  stream::SectionWriter writer(channel);
+  EXPECT_TRUE(writer.writePreamble().ok());
+  for (const auto &section : sections)
+    EXPECT_TRUE(writer.write(static_cast<stream::SectionType>(section.type), section.payload).ok());
+  return channel.data();
+}
+
+std::size_t offsetOfSection(const std::vector<RawSection> &sections, std::size_t index) {
+  std::size_t at = stream::kPreambleSize;
+  for (std::size_t i = 0; i < index; ++i) at += 5 + sections[i].payload.size() + 4;
+  return at;
+}
+
+std::size_t firstOfType(const std::vector<RawSection> &sections, stream::SectionType type) {
+  for (std::size_t i = 0; i < sections.size(); ++i)
+    if (sections[i].type == static_cast<std::uint8_t>(type)) return i;
+  return sections.size();
+}
+
+std::vector<std::uint8_t> ramMapPayload(std::uint64_t first, std::uint64_t count, std::size_t bitmap_bytes) {
+  StateWriter w;
+  w.u64(first);
+  w.u64(count);
+  w.raw(std::vector<std::uint8_t>(bitmap_bytes, 0xff));
+  return w.bytes();
 }
 
 // Bit by bit, straight from the definition (reflected polynomial 0x82F63B78).
@@ -151,11 +206,10 @@ TEST(MigrationStream, EveryCorruptedByteFailsNamingTheOffset) {
 TEST(MigrationStream, CorruptPageDataNamesTheSection) {
   const CompatTable table = hidingBogus();
   auto bytes = makeStream(table);
-  // The first data byte of page 1: preamble, header section, then the first
-  // ram-pages section (5-byte head, u32 count, zero page 0 entry, page 1 entry head).
-  std::size_t header_len = 0;
-  for (int i = 0; i < 4; ++i) header_len |= std::size_t{bytes[13 + static_cast<std::size_t>(i)]} << (8 * i);
-  const std::size_t ram_section = 12 + 5 + header_len + 4;
+  // The first data byte of page 1 in the first ram-pages section (5-byte
+  // head, u32 count, zero page 0 entry, page 1 entry head).
+  const auto sections = splitSections(bytes);
+  const std::size_t ram_section = offsetOfSection(sections, firstOfType(sections, stream::SectionType::RamPages));
   bytes[ram_section + 5 + 4 + 9 + 9 + 100] ^= 1;
   TestMachine dst = makeMachine(8, destRegs(), 100, RunState::InMigrate);
   auto s = loadStream(bytes, table, dst);
@@ -163,6 +217,110 @@ TEST(MigrationStream, CorruptPageDataNamesTheSection) {
   EXPECT_NE(std::string::npos, s.error().find("checksum mismatch in the ram-pages section at byte offset " +
                                               std::to_string(ram_section)))
       << s.error();
+}
+
+TEST(MigrationStream, TheFirstPassAnnouncesTheTouchedPagesInARamMap) {
+  const auto sections = splitSections(makeStream(hidingBogus()));
+  const std::size_t map_index = firstOfType(sections, stream::SectionType::RamMap);
+  ASSERT_LT(map_index, sections.size()) << "no ram-map section";
+  EXPECT_LT(map_index, firstOfType(sections, stream::SectionType::RamPages)) << "the map must come before the pages";
+  EXPECT_EQ(1u, map_index) << "right after the header";
+  StateReader in(sections[map_index].payload, 0, "ram-map section");
+  const stream::RamMap map = stream::decodeRamMap(in);
+  ASSERT_TRUE(in.ok()) << in.error();
+  EXPECT_EQ(0u, map.first_page);
+  ASSERT_EQ(8u, map.page_count);
+  for (std::uint64_t page = 0; page < 8; ++page)
+    EXPECT_EQ(page == 1 || page == 5, map.has(page)) << "page " << page << " (only 1 and 5 were ever written)";
+}
+
+TEST(MigrationStream, ABadRamMapIsRefusedNamingItsOffset) {
+  const CompatTable table = hidingBogus();
+  const auto good = splitSections(makeStream(table));
+  const std::size_t map_index = firstOfType(good, stream::SectionType::RamMap);
+  ASSERT_LT(map_index, good.size());
+  struct Case {
+    const char *what;
+    std::vector<std::uint8_t> payload;
+    bool after_pages;
+    const char *expected;
+  };
+  const Case cases[] = {
+      {"past the end of RAM", ramMapPayload(4, 8, 1), false, "lie outside guest RAM (8 pages)"},
+      {"a first page far past RAM", ramMapPayload(~std::uint64_t{0} - 2, 8, 1), false, "lie outside guest RAM"},
+      {"a bitmap one byte short", ramMapPayload(0, 8 * 3, 2), false, "a bitmap of 24 pages needs 3 bytes, the section has 2"},
+      {"a bitmap one byte long", ramMapPayload(0, 8, 2), false, "a bitmap of 8 pages needs 1 bytes, the section has 2"},
+      {"a count over the limit", ramMapPayload(0, stream::kMaxPagesPerMap + 1, 0), false, "exceed the limit"},
+      {"a map after the pages", ramMapPayload(0, 8, 1), true, "a ram-map section after the first ram-pages section"},
+  };
+  for (const auto &c : cases) {
+    auto sections = good;
+    if (c.after_pages) {
+      const std::size_t pages = firstOfType(sections, stream::SectionType::RamPages);
+      sections.insert(sections.begin() + static_cast<std::ptrdiff_t>(pages + 1), {8, c.payload});
+    } else {
+      sections[map_index].payload = c.payload;
+    }
+    std::size_t bad_index = c.after_pages ? firstOfType(sections, stream::SectionType::RamPages) + 1 : map_index;
+    TestMachine dst = makeMachine(8, destRegs(), 100, RunState::InMigrate);
+    auto s = loadStream(joinSections(sections), table, dst);
+    ASSERT_FALSE(s.ok()) << c.what << " loaded";
+    EXPECT_NE(std::string::npos, s.error().find(c.expected)) << c.what << ": " << s.error();
+    const std::size_t section_offset = offsetOfSection(sections, bad_index);
+    // Errors from the payload name a byte inside it; the others the section.
+    EXPECT_TRUE(s.error().find("byte offset " + std::to_string(section_offset)) != std::string::npos ||
+                s.error().find("byte offset " + std::to_string(section_offset + 5 + 8)) != std::string::npos)
+        << c.what << ": " << s.error();
+  }
+}
+
+TEST(MigrationStream, AStreamWithoutARamMapStillLoads) {
+  // The map is a hint: a source that could not tell which pages it touched
+  // (no pagemap) sends none.
+  const CompatTable table = hidingBogus();
+  auto sections = splitSections(makeStream(table));
+  sections.erase(sections.begin() + static_cast<std::ptrdiff_t>(firstOfType(sections, stream::SectionType::RamMap)));
+  TestMachine dst = makeMachine(8, destRegs(), 100, RunState::InMigrate);
+  MemoryChannel channel(joinSections(sections));
+  IncomingMigration in(*dst.machine, table, testHeader(), true);
+  auto s = in.load(channel);
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(0u, in.summary().pages_prefaulted);
+  EXPECT_EQ(2u, in.summary().ram.pages_data);
+}
+
+// The fuzz target's seed (tests/fuzz/corpus/regvm_stream) must be a stream of
+// the current format that loads into the fuzz target's destination, or the
+// fuzzer starts from a stream refused at its preamble. REGVM_WRITE_FUZZ_SEED=1
+// rewrites it after a format change.
+TEST(MigrationStream, TheFuzzSeedIsAStreamOfTheCurrentFormat) {
+  const CompatTable table = std::move(CompatTable::create({.machine_type = "virt-10.0"})).value();
+  const regcompat::runtime::LocalRegisterList regs = {{kMidr, 0x411fd070, true}};
+  if (std::getenv("REGVM_WRITE_FUZZ_SEED") != nullptr) {
+    TestMachine src = makeMachine(16, regs, 100, RunState::Prelaunch, 0x1234);
+    fill(src.machine->memory(), 2, 5);
+    src.machine->start(false);
+    OutgoingMigration out(*src.machine, table, testHeader());
+    MemoryChannel channel;
+    ASSERT_TRUE(out.runTo(channel, false).ok());
+    std::FILE *f = std::fopen(REGVM_FUZZ_SEED, "wb");
+    ASSERT_NE(nullptr, f) << REGVM_FUZZ_SEED;
+    EXPECT_EQ(channel.data().size(), std::fwrite(channel.data().data(), 1, channel.data().size(), f));
+    std::fclose(f);
+  }
+  std::FILE *f = std::fopen(REGVM_FUZZ_SEED, "rb");
+  ASSERT_NE(nullptr, f) << REGVM_FUZZ_SEED;
+  std::vector<std::uint8_t> bytes;
+  for (int c; (c = std::fgetc(f)) != EOF;) bytes.push_back(static_cast<std::uint8_t>(c));
+  std::fclose(f);
+  TestMachine dst = makeMachine(16, regs, 0, RunState::InMigrate);
+  MemoryChannel channel(bytes);
+  IncomingMigration in(*dst.machine, table, testHeader(), true);
+  auto s = in.load(channel);
+  ASSERT_TRUE(s.ok()) << REGVM_FUZZ_SEED << ": " << s.error();
+  EXPECT_EQ(1u, in.summary().ram.pages_data);
+  EXPECT_LT(firstOfType(splitSections(bytes), stream::SectionType::RamMap), splitSections(bytes).size())
+      << "the seed has no ram-map section";
 }
 
 TEST(MigrationStream, RegisterMismatchNamesEveryOffendingRegister) {
