@@ -6,8 +6,8 @@
 // nested VM that fault is most of the cost: a first pass wrote 256 MiB in
 // 550 ms, a second pass the same pages in 30 ms. The source announces those
 // pages up front (the ram-map section); this thread populates them with
-// MADV_POPULATE_WRITE (Linux 5.14) on the other core while the receiver
-// copies, walking from the highest page down because the first pass arrives
+// MADV_POPULATE_WRITE (Linux 5.14) on an otherwise idle core (SCHED_IDLE)
+// while the receiver copies, walking from the highest page down because the first pass arrives
 // from the lowest page up: the two meet in the middle and each faults about
 // half. It only allocates what the first pass would write anyway, and
 // populating never changes a page's bytes (a page already written stays as
