@@ -21,6 +21,8 @@
 
 namespace regvm {
 
+class SpliceWriter;
+
 struct MigrationUri {
   enum class Kind : std::uint8_t { Unix, Tcp, File };
   Kind kind = Kind::Unix;
@@ -76,6 +78,10 @@ class FdChannel : public Channel {
   // renamed on finishWriting() so that a failed migration leaves no
   // half-written file.
   FdChannel(int fd, bool is_socket, std::string final_path = {});
+  // Unix sockets: large writes by reference from a reused ring
+  // (splice_writer.h); falls back to copying when the kernel refuses.
+  void enableSplice();
+  bool splicing() const { return splice_ != nullptr; }
   ~FdChannel() override;
   FdChannel(const FdChannel &) = delete;
   FdChannel &operator=(const FdChannel &) = delete;
@@ -95,6 +101,7 @@ class FdChannel : public Channel {
   std::string final_path_;
   bool finished_ = false;
   std::atomic<bool> aborted_{false};
+  std::unique_ptr<SpliceWriter> splice_;
 };
 
 // In memory, for tests: reads what was written.
