@@ -3,7 +3,7 @@
 // out of bounds or write outside guest RAM. The destination is a test machine
 // (tests/vm/migration/test_machine.h: 16 pages, a fake vCPU and device).
 // Seed: corpus/regvm_stream/, a real stream of that machine (pages, device,
-// CPU state, registers, end).
+// CPU state, registers, end; a ram-map since stream format 3).
 #include <cstddef>
 #include <cstdint>
 

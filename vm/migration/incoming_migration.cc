@@ -2,10 +2,9 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <set>
 
+#include "migration_trace.h"
 #include "ram_prefaulter.h"
 #include "regcompat/runtime/merge.h"
 #include "regcompat/runtime/report.h"
@@ -101,11 +100,10 @@ Status IncomingMigration::load(Channel &channel) {
   Section section;
   bool have_header = false, have_arch = false, have_regs = false;
   std::set<std::string> devices_loaded;
-  // REGVM_TRACE=migration: per pass, where the destination's time went
-  // (reading: waiting for the source, copying out of the socket, section
-  // checksums; applying: writing guest RAM, page hashes).
-  const char *trace_env = std::getenv("REGVM_TRACE");
-  const bool trace = trace_env != nullptr && std::strstr(trace_env, "migration") != nullptr;
+  // Per pass, where the destination's time went (reading: waiting for the
+  // source, copying out of the socket, section checksums; applying: writing
+  // guest RAM, page hashes).
+  const bool trace = migrationTraceEnabled();
   using Clock = std::chrono::steady_clock;
   Clock::duration reading{}, applying{};
   for (;;) {

@@ -4,10 +4,9 @@
 #include <bit>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 
 #include "auto_converge.h"
+#include "migration_trace.h"
 #include "ram_checksum.h"
 #include "ram_transfer.h"
 #include "regcompat/runtime/save_side.h"
@@ -40,10 +39,7 @@ std::uint64_t countPages(const std::vector<std::uint64_t> &bitmap) {
 OutgoingMigration::OutgoingMigration(Machine &machine, const regcompat::runtime::CompatTable &table,
                                      stream::StreamHeader header, MigrationParameters params)
     : machine_(machine), table_(table), header_(std::move(header)), params_(params) {
-  // REGVM_TRACE=migration: one line per pass and per auto-converge sample on
-  // stderr, for tuning (query-migrate shows only the latest figures).
-  const char *trace = std::getenv("REGVM_TRACE");
-  trace_ = trace != nullptr && std::strstr(trace, "migration") != nullptr;
+  trace_ = migrationTraceEnabled();
   header_.ram_base = machine_.memory().base();
   header_.ram_size = machine_.memory().size();
   header_.page_size = static_cast<std::uint32_t>(GuestMemory::kPageSize);
