@@ -79,7 +79,7 @@ void HeaderBodies::learn(const ASTContext *ctx, const Preprocessor *pp) {
     forEachStart(
         *ctx,
         [&](const FunctionDecl *fd) {
-          if (fd->getIdentifier()) starts.insert(fd->getName().str());
+          starts.insert(fd->getName().str());  // forEachStart passes named functions only
           start(fd->getBody());
         },
         start);

@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -406,7 +407,7 @@ Predicate toPredicate(const ASTContext &ctx, const Expr *e) {
         if (const auto *d = dyn_cast<DeclRefExpr>(strip(c->getArg(1))))
           return Predicate::atomic(d->getDecl()->getNameAsString());
       }
-      if (n.rfind("isar_feature_", 0) == 0) return Predicate::atomic("isar:" + n.substr(13));
+      if (n.rfind(kIsarFeaturePrefix, 0) == 0) return Predicate::atomic("isar:" + n.substr(std::strlen(kIsarFeaturePrefix)));
     }
   }
   if (const auto *d = dyn_cast<DeclRefExpr>(e)) {
@@ -804,16 +805,10 @@ Result<QemuExtraction> extractQemu(const QemuExtractOptions &options) {
   // (the cache key hashes its bytes).
   std::unique_ptr<tooling::CompilationDatabase> build_db;
   std::string build_db_error;
-  std::thread build_db_loader;
-  struct JoinAtExit {
-    std::thread &t;
-    ~JoinAtExit() {
-      if (t.joinable()) t.join();
-    }
-  } join_build_db_loader{build_db_loader};
+  std::jthread build_db_loader;  // joined on every way out
   auto startLoadingBuildDb = [&] {
     if (!options.build_dir) return;
-    build_db_loader = std::thread([&] {
+    build_db_loader = std::jthread([&] {
       build_db = tooling::JSONCompilationDatabase::loadFromDirectory(options.build_dir->string(), build_db_error);
     });
   };

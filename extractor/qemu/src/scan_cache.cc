@@ -102,15 +102,8 @@ class ByteReader {
     return 0;
   }
   std::string str() {
-    if (table_) {
-      std::uint64_t id = u64();
-      if (!ok_ || id >= table_->size()) return fail(), std::string();
-      return (*table_)[static_cast<std::size_t>(id)];
-    }
-    std::uint64_t n = u64();
-    if (!ok_ || n > in_.size() - at_) return fail(), std::string();
-    std::string s(in_.substr(at_, static_cast<std::size_t>(n)));
-    at_ += static_cast<std::size_t>(n);
+    std::string s;
+    strInto(s);
     return s;
   }
   // A length-prefixed byte string, not copied.
@@ -127,8 +120,8 @@ class ByteReader {
     return std::nullopt;
   }
   std::vector<std::string> strings() {
-    std::vector<std::string> v(count());
-    for (auto &s : v) s = str();
+    std::vector<std::string> v;
+    stringsInto(v);
     return v;
   }
   // str() and strings() into existing storage, which they reuse.
