@@ -1,6 +1,7 @@
 // QemuCompatEmitter: per virt-X.Y, the GlobalProperty entries setting the
-// CPU's x-mig-hidden-regs and x-mig-safe-missing-regs (REFERENCE.md section
-// 5) to comma-separated hex lists, ready for hw/arm/virt.c.
+// CPU's x-mig-hidden-regs and x-mig-safe-missing-regs
+// (docs/upstream-mitigation.md) to comma-separated hex lists, ready for
+// hw/arm/virt.c.
 #include "emit_common.h"
 #include "identifiers.h"
 #include "regcompat/generator/emitters.h"

@@ -60,7 +60,7 @@ const char *regcompat_last_error(void);
 
 /* ---- compat table --------------------------------------------------------- */
 
-/* A machine type's compat table (REFERENCE.md section 5): hidden registers
+/* A machine type's compat table (docs/upstream-mitigation.md): hidden registers
  * (x-mig-hidden-regs: never exposed, saved or restored on this side),
  * safe-missing registers (x-mig-safe-missing-regs: may arrive without
  * existing here; ignored), and value rules: pin (this side presents the

@@ -92,7 +92,7 @@ Finding FindingBuilder::ignoredSafeMissing(std::uint64_t index, std::uint64_t in
 }
 
 // QEMU keeps whatever the slot holds, which in 10.x is uninitialized
-// (REFERENCE.md section 3); the reset value is kept here on purpose.
+// (docs/qemu-cpreg-migration.md); the reset value is kept here on purpose.
 Finding FindingBuilder::missingFromStream(std::uint64_t index, std::uint64_t kept,
                                           bool strict) const {
   Finding f = make(strict ? Severity::Error : Severity::Note, FindingKind::MissingFromStream, index,

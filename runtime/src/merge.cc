@@ -112,8 +112,9 @@ MergeReport merge(std::span<const LocalRegister> local, std::span<const StreamRe
       if (d.finding) add(std::move(*d.finding));
       report.merged.push_back({reg.index, d.value});
     } else {
-      // QEMU 10.x leaves this slot uninitialized (REFERENCE.md section 3):
-      // the reset value is written explicitly instead.
+      // QEMU 10.x leaves this slot uninitialized
+      // (docs/qemu-cpreg-migration.md): the reset value is written explicitly
+      // instead.
       add(build.missingFromStream(reg.index, resetValue(reg), options.strict));
       report.merged.push_back({reg.index, resetValue(reg)});
     }

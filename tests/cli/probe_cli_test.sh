@@ -25,7 +25,8 @@ expect 2 "probe stream needs --release and --cpu" -- "$rc_bin" probe stream "$tm
 # --- probe stream: a real stream from QEMU 7.2 ------------------------------------
 qemu=$(command -v qemu-system-aarch64 || true)
 if [ -z "$qemu" ]; then
-  echo "SKIP: probe stream on a real stream: qemu-system-aarch64 is not installed (apt-get install qemu-system-arm)"
+  echo "FAIL: probe stream on a real stream: qemu-system-aarch64 is not installed (scripts/install-deps installs qemu-system-arm)"
+  failed=$((failed + 1))
 else
   stream="$tmp/cortex-a57.qevm"
   printf 'migrate "exec:cat > %s.tmp && mv %s.tmp %s"\ninfo migrate\nquit\n' "$stream" "$stream" "$stream" |
@@ -107,7 +108,8 @@ fi
 
 # --- extract linux on the fixture trees --------------------------------------------
 if ! "$rc_bin" extract --help 2>/dev/null | grep -q "linux"; then
-  echo "SKIP: extract linux: not registered under 'extract' in this build (cli/cmd_extract.cc)"
+  echo "FAIL: extract linux: not registered under 'extract' in this build (cli/cmd_extract.cc)"
+  failed=$((failed + 1))
 else
   expect 0 "--help of 'extract linux'" -- "$rc_bin" extract linux --help
   contains "--check-selftest" "extract linux help lists its options"

@@ -5,7 +5,7 @@
 # register-set plot has one bar per release's set; the screenshot is kept.
 #
 # usage: chromium_report_test.sh REGCOMPAT SOURCE_ROOT OUT_DIR
-# Exit 77 (skipped) when chromium is not installed.
+# Fails when chromium (which scripts/install-deps installs) is missing.
 set -eu
 regcompat=$1
 root=$2
@@ -27,8 +27,8 @@ rc=0
 [ $rc -eq 4 ] || { echo "FAIL: regcompat check exited $rc, expected 4 (tables fix every breakage)"; exit 1; }
 cmp "$out/gate.json" "$out/check.json"
 if [ ! -x "$chromium" ]; then
-  echo "SKIP: $chromium is not installed (apt-get install chromium)"
-  exit 77
+  echo "FAIL: $chromium is not installed (scripts/install-deps installs chromium)"
+  exit 1
 fi
 
 profile=$(mktemp -d)

@@ -15,6 +15,7 @@
 #include "regcompat/db/vocabulary.h"
 #include "regcompat/linux/arm64_regs.h"
 #include "regcompat/linux/linux_sets.h"
+#include "real_inputs.h"
 
 namespace {
 
@@ -198,11 +199,7 @@ TEST(ExtractorLinuxArm64, RegisterSets) {
 
 // --- real kernel trees ------------------------------------------------------
 
-fs::path cacheSources() {
-  if (const char *c = std::getenv("REGCOMPAT_CACHE"); c != nullptr && *c != '\0') return fs::path(c) / "src";
-  if (const char *h = std::getenv("HOME"); h != nullptr) return fs::path(h) / ".cache/regcompat/src";
-  return {};
-}
+fs::path cacheSources() { return regcompat::testing::regcompatCache() / "src"; }
 
 // Cached trees "linux-X.Y.Z" that hold the arm64 KVM sources.
 std::vector<fs::path> cachedKernels() {
@@ -221,7 +218,7 @@ std::vector<fs::path> cachedKernels() {
 TEST(ExtractorLinuxArm64Real, BaseListEqualsSelftestAndReleaseDeltas) {
   const auto kernels = cachedKernels();
   if (kernels.empty())
-    GTEST_SKIP() << "no Linux trees in " << cacheSources() << " (release/fetch-sources linux 6.1|6.12|7.1)";
+    REGCOMPAT_REAL_INPUT_MISSING("a Linux source tree");
   for (const fs::path &dir : kernels) {
     SCOPED_TRACE(dir.string());
     auto tree = regcompat::kernel::openKernelTree(dir);

@@ -16,6 +16,7 @@
 #include "regcompat/linux/linux_sets.h"
 #include "regcompat/linux/x86_msrs.h"
 #include "regcompat/probe/db_store.h"
+#include "real_inputs.h"
 
 namespace {
 
@@ -245,10 +246,7 @@ TEST(ExtractorLinuxX86, TreeWithoutX86KvmFails) {
 
 // --- real kernel trees -------------------------------------------------------------
 fs::path cachedTree(const std::string &release) {
-  fs::path src;
-  if (const char *c = std::getenv("REGCOMPAT_CACHE"); c != nullptr && *c != '\0') src = fs::path(c) / "src";
-  else if (const char *h = std::getenv("HOME"); h != nullptr) src = fs::path(h) / ".cache/regcompat/src";
-  const fs::path tree = src / ("linux-" + release);
+  const fs::path tree = regcompat::testing::cachedSource("linux", release);
   return fs::exists(tree / "arch/x86/kvm/x86.c") ? tree : fs::path();
 }
 
@@ -264,8 +262,7 @@ TEST_P(ExtractorLinuxX86Real, ListsOfTheRelease) {
   const RealCase &c = GetParam();
   const fs::path tree = cachedTree(c.release);
   if (tree.empty())
-    GTEST_SKIP() << "linux-" << c.release << " is not in the regcompat cache (release/fetch-sources linux "
-                 << c.release << ")";
+    REGCOMPAT_REAL_INPUT_MISSING("linux-" << c.release);
   const X86MsrExtraction e = extract(tree);
   EXPECT_EQ(e.init_function, c.init);
   EXPECT_TRUE(e.unknown.empty()) << e.unknown.front();
@@ -286,7 +283,7 @@ TEST_P(ExtractorLinuxX86Real, ListsOfTheRelease) {
   const bool v61 = std::string(c.release).rfind("6.1.", 0) == 0;
   // Hyper-V emulation became optional (CONFIG_KVM_HYPERV) in 6.8.
   EXPECT_EQ(conditionOf(e.index_list, 0x40000000), v61 ? "has_emulated_msr" : "CONFIG_KVM_HYPERV && has_emulated_msr");
-  // CET and LBR MSRs arrive in 7.x (REFERENCE.md section 4).
+  // CET and LBR MSRs arrive in 7.x (docs/real-breakages.md).
   EXPECT_EQ(conditionOf(e.index_list, 0x6a8), v7 ? "host_has_msr && X86_FEATURE_LM && X86_FEATURE_SHSTK"
                                                  : "<not listed>");
   EXPECT_EQ(conditionOf(e.index_list, 0x6a0), v7 ? "host_has_msr && (X86_FEATURE_SHSTK || X86_FEATURE_IBT)"
@@ -299,7 +296,7 @@ TEST_P(ExtractorLinuxX86Real, ListsOfTheRelease) {
 INSTANTIATE_TEST_SUITE_P(Releases, ExtractorLinuxX86Real,
                          ::testing::Values(RealCase{"6.1.176", "kvm_init_msr_list", 143, 22},
                                            RealCase{"6.12.107", "kvm_init_msr_lists", 148, 22},
-                                           RealCase{"7.1.8", "kvm_init_msr_lists", 161, 23}),
+                                           RealCase{"7.2.8", "kvm_init_msr_lists", 161, 23}),
                          [](const auto &param_info) {
                            std::string n = param_info.param.release;
                            std::replace(n.begin(), n.end(), '.', '_');

@@ -19,6 +19,7 @@
 #include "regcompat/extract/qemu.h"
 #include "regcompat/db/saver.h"
 #include "regcompat/extract/qemu_db.h"
+#include "real_inputs.h"
 
 namespace fs = std::filesystem;
 using namespace regcompat::extract::qemu;
@@ -61,7 +62,7 @@ std::vector<std::uint64_t> migrated(const Expander &e) {
 }
 
 TEST(ExtractorQemuExpander, KeysAndKvmIds) {
-  // REFERENCE.md section 1: DBGDTRTX_EL0 (2,3,0,5,0); the bogus AArch32 DBGDTRTX.
+  // docs/register-index.md: DBGDTRTX_EL0 (2,3,0,5,0); the bogus AArch32 DBGDTRTX.
   EXPECT_EQ(cpregToKvmId(encodeAa64Key(2, 3, 0, 5, 0)), 0x6030000000139828u);
   EXPECT_EQ(cpregToKvmId(encodeAa32Key(14, false, true, 0, 5, 3, 0)), 0x40200000200e0298u);
   EXPECT_EQ(cpregToKvmId(encodeAa32Key(14, false, true, 0, 5, 0, 0)), 0x40200000200e0280u);
@@ -495,12 +496,7 @@ TEST(ExtractorQemuMerge, ReplacesTheWholeReleaseOrOnlyTheSameKeys) {
 }
 
 // --- Real QEMU sources (release/fetch-sources qemu 7.2 ...) --------------------
-fs::path cached(const std::string &version) {
-  const char *c = std::getenv("REGCOMPAT_CACHE");
-  const char *home = std::getenv("HOME");
-  fs::path root = c ? fs::path(c) : fs::path(home ? home : "/") / ".cache/regcompat";
-  return root / "src" / ("qemu-" + version);
-}
+fs::path cached(const std::string &version) { return regcompat::testing::cachedSource("qemu", version); }
 
 QemuExtraction extractReal(const std::string &version, std::vector<std::string> models) {
   QemuExtractOptions o;
@@ -516,7 +512,7 @@ QemuExtraction extractReal(const std::string &version, std::vector<std::string> 
 
 TEST(ExtractorQemuReal, Qemu72CortexA57MatchesTheMigrationStream) {
   if (!fs::exists(cached("7.2") / "target/arm/helper.c"))
-    GTEST_SKIP() << "no QEMU 7.2 in the cache (release/fetch-sources qemu 7.2)";
+    REGCOMPAT_REAL_INPUT_MISSING("QEMU 7.2's source");
   QemuExtraction x = extractReal("7.2", {"cortex-a57"});
   ASSERT_EQ(x.models.size(), 1u);
   const CpuModelSet &m = x.models[0];
@@ -529,7 +525,7 @@ TEST(ExtractorQemuReal, Qemu72CortexA57MatchesTheMigrationStream) {
   EXPECT_EQ(ids.back(), 0x603000000013ff12u);
   std::map<std::uint64_t, const CpuRegister *> by;
   for (const auto &r : m.registers) by[r.index] = &r;
-  // No DBGDTR registers in 7.2 (REFERENCE.md section 4).
+  // No DBGDTR registers in 7.2 (docs/real-breakages.md).
   EXPECT_EQ(by.count(0x6030000000139820u), 0u);
   EXPECT_EQ(by.count(0x40200000200e0298u), 0u);
   // MIDR_EL1 is a NO_RAW register in 7.2; REVIDR_EL1 is a constant 0.
@@ -539,7 +535,7 @@ TEST(ExtractorQemuReal, Qemu72CortexA57MatchesTheMigrationStream) {
 TEST(ExtractorQemuReal, DbgdtrStoryBetween10013And1022) {
   if (!fs::exists(cached("10.0.13") / "target/arm/helper.c") ||
       !fs::exists(cached("10.2.2") / "target/arm/helper.c"))
-    GTEST_SKIP() << "QEMU 10.0.13 / 10.2.2 not in the cache";
+    REGCOMPAT_REAL_INPUT_MISSING("QEMU 10.0.13's or 10.2.2's source");
   auto a = extractReal("10.0.13", {"cortex-a57"});
   auto b = extractReal("10.2.2", {"cortex-a57"});
   ASSERT_EQ(a.models.size(), 1u);

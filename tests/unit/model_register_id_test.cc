@@ -1,4 +1,4 @@
-// Register identity: the known indexes of REFERENCE.md section 1 decode to
+// Register identity: the known indexes of docs/register-index.md decode to
 // the right fields, every family round-trips through encode/decode and through
 // its text form, and malformed indexes are rejected with a reason.
 #include <gtest/gtest.h>

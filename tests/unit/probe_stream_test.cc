@@ -18,6 +18,7 @@
 #include "regcompat/probe/migration_stream.h"
 #include "regcompat/probe/probe_sets.h"
 #include "regcompat/register_id.h"
+#include "real_inputs.h"
 
 namespace {
 
@@ -304,9 +305,8 @@ std::string findQemu() {
 
 TEST(ProbeStream, RealQemu72CortexA57Stream) {
   const std::string qemu = findQemu();
-  if (qemu.empty())
-    GTEST_SKIP() << "qemu-system-aarch64 is not installed (apt-get install qemu-system-arm; "
-                    "scripts/install-deps lists it)";
+  ASSERT_FALSE(qemu.empty()) << "qemu-system-aarch64 is not installed (scripts/install-deps installs "
+                                "qemu-system-arm)";
   char tmpl[] = "/tmp/regcompat-stream-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   const std::filesystem::path dir = tmpl;

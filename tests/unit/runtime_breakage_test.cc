@@ -1,4 +1,4 @@
-// Replays the real migration breakages of REFERENCE.md section 4 with small
+// Replays the real migration breakages of docs/real-breakages.md with small
 // lists: each fails under an empty compat table, as it failed in QEMU, and
 // loads under the table regcompat would generate for it.
 #include <gtest/gtest.h>
@@ -65,7 +65,7 @@ TEST(DbgdtrBackward, OneRegisterMoreIsNoLengthCapOnlyTheNamedExtraRegister) {
   auto stream = outgoing(source, none);
   ASSERT_TRUE(stream.ok());
   // The numbers of the real failure: "Invalid value 292 expecting positive
-  // value <= 291" (REFERENCE.md section 3).
+  // value <= 291" (docs/qemu-cpreg-migration.md).
   ASSERT_EQ(stream->size(), 292u);
   ASSERT_EQ(destination.size(), 291u);
 
@@ -288,9 +288,9 @@ TEST(ChangedIdRegister, TolerateLoadsWithAWarningAndKeepsTheLocalValue) {
 // --- Registers only the destination has --------------------------------------
 
 TEST(DestinationOnly, KeepsItsResetValueExplicitlyNotWhateverTheSlotHeld) {
-  // QEMU 10.x leaves such a slot uninitialized (REFERENCE.md section 3). Here
-  // the merged list carries the reset value for every such register, in the
-  // local order, so the VMM writes a defined value.
+  // QEMU 10.x leaves such a slot uninitialized (docs/qemu-cpreg-migration.md).
+  // Here the merged list carries the reset value for every such register, in
+  // the local order, so the VMM writes a defined value.
   LocalRegisterList destination = qemu10_0_13();
   destination.insert(destination.begin() + 5, {kTcr2El1, 0xdead0000beefULL, false});
   destination.push_back({kPirEl1, 0x44, true});

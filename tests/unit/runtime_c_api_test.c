@@ -1,6 +1,6 @@
 /* The C API compiled as C99: proves regcompat_runtime.h is real C and that a
  * C VMM can run a whole save/load cycle through it. Replays the DBGDTR
- * backward migration (QEMU 10.2.2 -> 10.0.13, REFERENCE.md section 4). */
+ * backward migration (QEMU 10.2.2 -> 10.0.13, docs/real-breakages.md). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -48,7 +48,7 @@ TEST(Merge, StreamOrderDoesNotMatter) {
 
 TEST(Merge, ASourceRegisterSortingAfterAllOfOursIsReportedNotSilentlyDropped) {
   // QEMU's cpu_post_load() loop stops at the end of its own list and never
-  // looks at such a register (REFERENCE.md section 3).
+  // looks at such a register (docs/qemu-cpreg-migration.md).
   StreamRegisterList stream = sameAsLocalButWritableValues();
   stream.push_back({kTimerCtl, 1});  // sorts after every local index
   MergeReport r = merge(local(), stream, CompatTable());

@@ -1,6 +1,6 @@
-// Shared helpers for the runtime tests: register indexes from REFERENCE.md,
-// small per-release register lists written for these tests (not copied from
-// any release), and the save-then-load flow a VMM runs.
+// Shared helpers for the runtime tests: register indexes from
+// docs/register-index.md, small per-release register lists written for these
+// tests (not copied from any release), and the save-then-load flow a VMM runs.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -18,7 +18,7 @@
 
 namespace regcompat::runtime::rt_test {
 
-// REFERENCE.md section 1 and 4.
+// docs/register-index.md and docs/real-breakages.md.
 inline constexpr std::uint64_t kDbgdtrEl0 = 0x6030000000139820ULL;      // S2_3_C0_C4_0
 inline constexpr std::uint64_t kDbgdtrtxEl0 = 0x6030000000139828ULL;    // S2_3_C0_C5_0
 inline constexpr std::uint64_t kDbgdtrtxAa32 = 0x40200000200e0280ULL;   // p14,0,c0,c5,0,ns
@@ -81,7 +81,7 @@ inline LocalRegisterList fillerRegisters(std::size_t count) {
   return regs;
 }
 
-// QEMU-like TCG register lists (REFERENCE.md section 4, DBGDTR): the same
+// QEMU-like TCG register lists (docs/real-breakages.md, DBGDTR): the same
 // 288 other registers everywhere, plus
 //   10.0.0   the bogus AArch32 DBGDTRTX (opc1 = 3), DBGDTRTX_EL0, DBGDTR_EL0
 //   10.0.13  DBGDTRTX (opc1 = 0), DBGDTRTX_EL0, DBGDTR_EL0        = 291
@@ -108,7 +108,7 @@ inline LocalRegisterList qemu10_2_2() {
   return l;
 }
 
-// KVM_GET_REG_LIST-like lists (REFERENCE.md section 4, kernel): 6.12 lists
+// KVM_GET_REG_LIST-like lists (docs/real-breakages.md, kernel): 6.12 lists
 // TCR2_EL1, PIRE0_EL1, PIR_EL1 unconditionally; 7.x hides them from a VM
 // without TCRX/S1PIE and lists VENDOR_HYP_BMAP_2.
 inline LocalRegisterList kvmCommon() {

@@ -7,7 +7,7 @@
 // dependency-free.
 //
 // Families (bit layouts from include/uapi/linux/kvm.h and
-// arch/arm64/include/uapi/asm/kvm.h; see REFERENCE.md section 1):
+// arch/arm64/include/uapi/asm/kvm.h; see docs/register-index.md):
 //   arm64  0x60..  CORE 0x0010, DEMUX 0x0011, SYSREG 0x0013, FW 0x0014,
 //                  SVE 0x0015, FW_FEAT_BMAP 0x0016 in bits 27..16
 //   arm32  0x40..  coprocessor number in bits 27..16, as QEMU's

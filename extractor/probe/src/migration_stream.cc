@@ -371,6 +371,7 @@ struct CpuFields {
   std::vector<std::uint64_t> values;
   bool saw_indexes = false;
   bool saw_values = false;
+  std::vector<std::string> subsections;
 };
 
 class StreamParser {
@@ -417,7 +418,8 @@ class StreamParser {
           continueSection(type, at);
           break;
         case kCommand:
-          failAt(at, "QEMU_VM_COMMAND record (postcopy or packaged stream): not supported");
+          parseCommand(at);
+          break;
         case kConfiguration:
           failAt(at, "configuration record after the first section");
         case kSubsection:
@@ -456,6 +458,44 @@ class StreamParser {
         failAt(start, "VM description (JSON): a device entry lacks \"name\" or \"instance_id\"");
       devices_.emplace(std::make_pair(*name, *instance), &dev);
     }
+  }
+
+  // QEMU_VM_COMMAND (migration/savevm.c qemu_savevm_command_send()): be16
+  // command, be16 length, that many bytes. A precopy stream to a file holds
+  // at most SWITCHOVER_START (QEMU 10.0+, sent under machine types whose
+  // migration object has send-switchover-start on, virt-10.0 and newer) and
+  // the return-path handshake commands, none of which carries device state;
+  // the postcopy and packaged commands change how the rest must be read.
+  void parseCommand(std::size_t at) {
+    struct CommandInfo {
+      std::uint16_t id;
+      const char *name;
+      int length;  // fixed payload length, -1 variable (loadvm_process_command)
+      bool supported;
+    };
+    static constexpr CommandInfo kCommands[] = {
+        {1, "OPEN_RETURN_PATH", 0, true},   {2, "PING", 4, true},
+        {3, "POSTCOPY_ADVISE", -1, false},  {4, "POSTCOPY_LISTEN", 0, false},
+        {5, "POSTCOPY_RUN", 0, false},      {6, "POSTCOPY_RAM_DISCARD", -1, false},
+        {7, "POSTCOPY_RESUME", 0, false},   {8, "PACKAGED", 4, false},
+        {9, "RECV_BITMAP", -1, false},      {10, "ENABLE_COLO", 0, false},
+        {11, "SWITCHOVER_START", 0, true},
+    };
+    const std::uint16_t id = static_cast<std::uint16_t>((std::uint16_t{c_.u8("command")} << 8) | c_.u8("command"));
+    const std::uint16_t len = static_cast<std::uint16_t>((std::uint16_t{c_.u8("command length")} << 8) |
+                                                         c_.u8("command length"));
+    const CommandInfo *info = nullptr;
+    for (const CommandInfo &k : kCommands)
+      if (k.id == id) info = &k;
+    if (info == nullptr) failAt(at, "QEMU_VM_COMMAND " + std::to_string(id) + " is not a command QEMU defines");
+    if (!info->supported)
+      failAt(at, std::string("QEMU_VM_COMMAND ") + info->name +
+                     ": postcopy, packaged and COLO streams are not supported (precopy streams only)");
+    if (info->length >= 0 && len != info->length)
+      failAt(at, std::string("QEMU_VM_COMMAND ") + info->name + " with length " + std::to_string(len) +
+                     ", expected " + std::to_string(info->length));
+    c_.skip(len, std::string("QEMU_VM_COMMAND ") + info->name + " payload");
+    out_.commands.push_back(info->name);
   }
 
   void parseConfiguration() {
@@ -685,6 +725,7 @@ class StreamParser {
         if (auto v = sub.getInt("version"); v && *v != static_cast<std::int64_t>(version))
           failAt(at, "subsection '" + name + "' version " + std::to_string(version) +
                          " but the VM description says " + std::to_string(*v));
+        if (cpu != nullptr) cpu->subsections.push_back(name);
         walkVmsd(sub, nullptr, depth + 1);
       }
     }
@@ -701,6 +742,11 @@ class StreamParser {
       if (*n < 0) failAt(at, "VM description: field '" + *name + "' has a negative array_len");
       count = *n;
     }
+    // The register arrays are as long as the count the stream itself carries
+    // just before them, which is what QEMU's loader reads; the description
+    // only repeats the sender's count (and an edited stream may not).
+    if (cpu != nullptr && cpu->array_len && *cpu->array_len >= 0 && (*name == kIndexesField || *name == kValuesField))
+      count = *cpu->array_len;
     // Bound the product before multiplying: it must fit the bytes left.
     const auto usize = static_cast<std::uint64_t>(*size);
     const auto ucount = static_cast<std::uint64_t>(count);
@@ -745,6 +791,7 @@ class StreamParser {
     out.instance_id = s.instance_id;
     out.section_version = s.version_id;
     out.list_offset = cpu.array_len_offset;
+    out.subsections = cpu.subsections;
     out.registers.reserve(cpu.indexes.size());
     for (std::size_t k = 0; k < cpu.indexes.size(); ++k)
       out.registers.push_back({cpu.indexes[k], cpu.values[k]});

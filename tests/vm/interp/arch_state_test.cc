@@ -7,8 +7,8 @@
 namespace regvm::aarch64::testing {
 namespace {
 
-#define GUEST_OR_SKIP(g) \
-  if (!(g).ok()) GTEST_SKIP() << "aarch64-linux-gnu-as not installed"
+#define GUEST_OR_FAIL(g) \
+  if (!(g).ok()) GTEST_FAIL() << "the test guest was not assembled: aarch64-linux-gnu-as (binutils-aarch64-linux-gnu, scripts/install-deps) is missing or failed"
 
 const char *kProgram = R"(
     ldr x1, =0x0123456789abcdef
@@ -27,7 +27,7 @@ const char *kProgram = R"(
 
 TEST(ArchState, RoundTripContinuesTheGuest) {
   Guest g(kProgram);
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   RunOutcome o = g.run();
   ASSERT_EQ(o.reason, StopReason::Error);  // BRK #1: the checkpoint
   g.cpu().state().pc += 4;                 // step over it
@@ -49,7 +49,7 @@ TEST(ArchState, RoundTripContinuesTheGuest) {
 
 TEST(ArchState, TruncatedStateFailsWithTheOffset) {
   Guest g("nop");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   StateWriter w;
   g.cpu().saveArchState(w);
   std::vector<std::uint8_t> bytes = w.bytes();
@@ -62,7 +62,7 @@ TEST(ArchState, TruncatedStateFailsWithTheOffset) {
 
 TEST(ArchState, UnknownVersionAndBadFieldsAreRejected) {
   Guest g("nop");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   StateWriter w;
   g.cpu().saveArchState(w);
   std::vector<std::uint8_t> bytes = w.bytes();

@@ -8,8 +8,8 @@
 namespace regvm::aarch64::testing {
 namespace {
 
-#define GUEST_OR_SKIP(g) \
-  if (!(g).ok()) GTEST_SKIP() << "aarch64-linux-gnu-as not installed"
+#define GUEST_OR_FAIL(g) \
+  if (!(g).ok()) GTEST_FAIL() << "the test guest was not assembled: aarch64-linux-gnu-as (binutils-aarch64-linux-gnu, scripts/install-deps) is missing or failed"
 
 TEST(BlockCache, LoopsAreDecodedOnce) {
   Guest g(R"(
@@ -18,7 +18,7 @@ TEST(BlockCache, LoopsAreDecodedOnce) {
     subs x1, x1, #1
     b.ne 1b
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), 3000u);
   // mov+loop body once (4), the loop block (3), the block after (brk).
@@ -43,7 +43,7 @@ new_insn:
     movz x0, #0x2222
 1:
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(5), 0x1111u);
   EXPECT_EQ(g.x(6), 0x2222u);
@@ -62,7 +62,7 @@ new_insn:
     movz x3, #2
 1:
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(3), 2u);
 }
@@ -75,14 +75,14 @@ TEST(BlockCache, DataStoresElsewhereKeepTheBlocks) {
     subs x1, x1, #1
     b.ne 1b
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_LE(g.cpu().blockCache().decodedInstructions(), 10u);
 }
 
 TEST(BlockCache, FetchOutsideRamStops) {
   Guest g("mov x1, #0x1000\n    br x1");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   EXPECT_EQ(g.runToEnd(), "instruction fetch outside RAM (0x1000) at PC 0x1000");
 }
 

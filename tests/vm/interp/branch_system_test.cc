@@ -9,8 +9,8 @@
 namespace regvm::aarch64::testing {
 namespace {
 
-#define GUEST_OR_SKIP(g) \
-  if (!(g).ok()) GTEST_SKIP() << "aarch64-linux-gnu-as not installed"
+#define GUEST_OR_FAIL(g) \
+  if (!(g).ok()) GTEST_FAIL() << "the test guest was not assembled: aarch64-linux-gnu-as (binutils-aarch64-linux-gnu, scripts/install-deps) is missing or failed"
 
 TEST(Branches, CompareAndTestBranchesLookAtTheRightBits) {
   Guest g(R"(
@@ -36,7 +36,7 @@ TEST(Branches, CompareAndTestBranchesLookAtTheRightBits) {
     ret
 8:
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), 4u | 8u | 16u | 32u);
   EXPECT_EQ(g.x(3), kRamBase + 0x2c);  // after the BL
@@ -60,7 +60,7 @@ TEST(Branches, ConditionCodesForEveryFlagCombination) {
     cmp x5, #16
     b.ne 1b
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   // EQ: Z set in 8 of 16; HI (C && !Z): 4; GE (N == V): 8; GT (!Z && N == V): 4.
   EXPECT_EQ(g.x(6), 8u);
@@ -88,7 +88,7 @@ vectors:
     eret
 done:
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), 1u);
   EXPECT_EQ(g.x(3), 0x56000042u);  // EC 0x15, IL, imm16
@@ -115,7 +115,7 @@ ch: .byte '!'
     .balign 8
 block: .quad 0x20026, 42
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   RunOutcome o = g.run();
   EXPECT_EQ(o.reason, StopReason::GuestExit);
   EXPECT_EQ(o.exit_status, 42);
@@ -133,7 +133,7 @@ TEST(Semihosting, ExitWithAnotherReasonIsStatusOne) {
     .balign 8
 block: .quad 0x20023, 0
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   RunOutcome o = g.run();
   EXPECT_EQ(o.reason, StopReason::GuestExit);
   EXPECT_EQ(o.exit_status, 1);
@@ -148,7 +148,7 @@ TEST(Psci, VersionAndSystemOff) {
     movk x0, #8
     hvc #0
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   RunOutcome o = g.run();
   EXPECT_EQ(o.reason, StopReason::GuestExit);
   EXPECT_EQ(o.exit_status, 0);
@@ -169,7 +169,7 @@ TEST(Pstate, SpselSwitchesStackPointers) {
     msr daifclr, #2
     mrs x6, daif
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(3), 0x40070000u);
   EXPECT_EQ(g.x(4), 0x40070000u - 16);
@@ -186,7 +186,7 @@ constexpr const char *kCountdown = R"(
 
 TEST(Run, PendingStopReturnsAtTheFirstBlockAndRunContinues) {
   Guest g(kCountdown);
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   g.cpu().state().x[1] = 200000000;
   g.cpu().requestStop();  // pending before run(): returns before the first block
   RunOutcome o = g.run();
@@ -201,7 +201,7 @@ TEST(Run, PendingStopReturnsAtTheFirstBlockAndRunContinues) {
 // running guest at a block boundary, mid-loop.
 TEST(Run, StopFromAnotherThreadStopsMidLoop) {
   Guest g(kCountdown);
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   g.cpu().state().x[1] = 200000000;
   std::thread stopper([&g] {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -7,8 +7,8 @@
 namespace regvm::aarch64::testing {
 namespace {
 
-#define GUEST_OR_SKIP(g) \
-  if (!(g).ok()) GTEST_SKIP() << "aarch64-linux-gnu-as not installed"
+#define GUEST_OR_FAIL(g) \
+  if (!(g).ok()) GTEST_FAIL() << "the test guest was not assembled: aarch64-linux-gnu-as (binutils-aarch64-linux-gnu, scripts/install-deps) is missing or failed"
 
 TEST(DataProcessing, AddsSetsCarryAndOverflow) {
   Guest g(R"(
@@ -21,7 +21,7 @@ TEST(DataProcessing, AddsSetsCarryAndOverflow) {
     subs x7, x1, x1        // equal: Z and C (no borrow)
     mrs x8, nzcv
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), 0x8000000000000000u);
   EXPECT_EQ(g.x(3), 0x90000000u);
@@ -42,7 +42,7 @@ TEST(DataProcessing, Register31IsSpOrZeroDependingOnTheInstruction) {
     mov x6, sp
     add x7, sp, x1, uxtx #2 // extended form: Rn = SP
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   std::uint64_t sp0 = g.sp();
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), sp0);
@@ -71,7 +71,7 @@ TEST(DataProcessing, ShiftsAtTheirEdges) {
     ror x8, x1, #63
     ror w10, w1, #0
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), 0x8000000000000001u);
   EXPECT_EQ(g.x(3), 0x8000000000000000u);
@@ -96,7 +96,7 @@ TEST(DataProcessing, DivisionByZeroAndOverflow) {
     sdiv x9, x7, x8         // rounds towards zero
     sdiv w10, w7, w8
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), 0u);
   EXPECT_EQ(g.x(3), 0u);
@@ -114,7 +114,7 @@ TEST(DataProcessing, WRegisterWritesClearTheUpperHalf) {
     mov x4, #-1
     bfi w4, w1, #4, #4
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), 0xffffffffu);
   EXPECT_EQ(g.x(3), 0xffff1234u);
@@ -133,7 +133,7 @@ TEST(DataProcessing, BitfieldAliases) {
     uxth w7, w1
     extr x8, x1, x1, #8
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), 0x968u);
   EXPECT_EQ(g.x(3), ~0ull);  // 0xf sign-extended
@@ -159,7 +159,7 @@ TEST(DataProcessing, LogicalImmediatesAndConditionalOps) {
     ccmp x5, #5, #0x2, gt   // gt fails: flags = 0x2 << 28
     mrs x9, nzcv
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), 0x5500550055005500u);
   EXPECT_EQ(g.x(3), 1u);
@@ -184,7 +184,7 @@ TEST(DataProcessing, MultiplyHighAndLong) {
     rbit w10, w2
     rev x11, x2
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(3), ~0ull);
   EXPECT_EQ(g.x(4), 2u);
@@ -199,7 +199,7 @@ TEST(DataProcessing, MultiplyHighAndLong) {
 
 TEST(DataProcessing, UnimplementedInstructionStopsWithWordAndPc) {
   Guest g("mov x1, #1\n    fadd d0, d1, d2");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   EXPECT_EQ(g.runToEnd(), "unimplemented instruction 0x1e622820 at PC 0x40000004");
   EXPECT_EQ(g.x(1), 1u);
   EXPECT_EQ(g.cpu().state().pc, kRamBase + 4);

@@ -8,7 +8,7 @@
 set -u
 run_guest=$1; shift
 here=$(cd "$(dirname "$0")" && pwd)
-qemu=$(command -v qemu-system-aarch64) || { echo "SKIP: qemu-system-aarch64 not installed"; exit 77; }
+qemu=$(command -v qemu-system-aarch64) || { echo "FAIL: qemu-system-aarch64 not installed (scripts/install-deps)"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failed=0

@@ -8,8 +8,8 @@
 namespace regvm::aarch64::testing {
 namespace {
 
-#define GUEST_OR_SKIP(g) \
-  if (!(g).ok()) GTEST_SKIP() << "aarch64-linux-gnu-as not installed"
+#define GUEST_OR_FAIL(g) \
+  if (!(g).ok()) GTEST_FAIL() << "the test guest was not assembled: aarch64-linux-gnu-as (binutils-aarch64-linux-gnu, scripts/install-deps) is missing or failed"
 
 TEST(LoadStore, SizesAndSignExtension) {
   Guest g(R"(
@@ -25,7 +25,7 @@ TEST(LoadStore, SizesAndSignExtension) {
     strh w1, [x10, #16]
     ldr x8, [x10, #16]
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), 0x81u);
   EXPECT_EQ(g.x(3), 0xffffffffffffff81u);
@@ -52,7 +52,7 @@ TEST(LoadStore, WritebackAndRegisterOffsets) {
     ldp x7, x8, [sp], #16
     mov x9, sp
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   std::uint64_t sp0 = g.sp();
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(11), kDataBase + 8);
@@ -76,7 +76,7 @@ TEST(LoadStore, LiteralAndLdpsw) {
 lit: .quad 0x80000000fffffffe
 1:
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(1), 0x80000000fffffffeu);
   EXPECT_EQ(g.x(2), 0xffffffff80000000u);
@@ -95,7 +95,7 @@ TEST(LoadStore, ExclusivePairSucceedsOnceAndFailsAfterClrex) {
     clrex
     stlxr w5, x4, [x10]
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), 0u);
   EXPECT_EQ(g.x(3), 1u);
@@ -112,7 +112,7 @@ TEST(LoadStore, UartStoreReachesTheConsole) {
     str w1, [x10]
     ldr w2, [x10, #0x18]   // UARTFR
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.console(), "hi");
   EXPECT_EQ(g.x(2), 0x90u);
@@ -123,16 +123,16 @@ TEST(LoadStore, AccessOutsideRamAndDevicesStopsTheVm) {
     mov x1, #0x1000
     ldr x2, [x1]
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   EXPECT_EQ(g.runToEnd(),
             "data abort: 8-byte load from 0x1000, which is neither RAM nor a device at PC 0x40000004");
   Guest s("mov x1, #0x50000000\n    str x1, [x1, #8]");
-  GUEST_OR_SKIP(s);
+  GUEST_OR_FAIL(s);
   EXPECT_EQ(s.runToEnd(),
             "data abort: 8-byte store to 0x50000008, which is neither RAM nor a device at PC 0x40000004");
   // Straddling the end of RAM is outside RAM too.
   Guest t("ldr x1, =0x400ffffc\n    ldr x2, [x1]");
-  GUEST_OR_SKIP(t);
+  GUEST_OR_FAIL(t);
   EXPECT_NE(t.runToEnd().find("8-byte load from 0x400ffffc"), std::string::npos);
 }
 
@@ -143,7 +143,7 @@ TEST(LoadStore, StoresMarkTheirPagesDirty) {
     ldr x11, =0x40090000
     stp x10, x10, [x11]
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   g.memory().setTracking(true);
   ASSERT_EQ(g.runToEnd(), "");
   std::vector<std::uint64_t> bitmap;

@@ -10,8 +10,8 @@
 namespace regvm::aarch64::testing {
 namespace {
 
-#define GUEST_OR_SKIP(g) \
-  if (!(g).ok()) GTEST_SKIP() << "aarch64-linux-gnu-as not installed"
+#define GUEST_OR_FAIL(g) \
+  if (!(g).ok()) GTEST_FAIL() << "the test guest was not assembled: aarch64-linux-gnu-as (binutils-aarch64-linux-gnu, scripts/install-deps) is missing or failed"
 
 std::uint64_t valueOf(const regcompat::runtime::LocalRegisterList &list, SysregEncoding enc) {
   for (const auto &r : list)
@@ -28,7 +28,7 @@ TEST(Sysregs, ListedRegistersReadAndWrite) {
     mrs x2, tpidr_el0
     mrs x3, midr_el1
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), 0x1122334455667788u);
   EXPECT_EQ(g.x(3), 0x411fd070u);
@@ -48,7 +48,7 @@ TEST(Sysregs, ConstantRegistersIgnoreWrites) {
     msr midr_el1, x1
     mrs x2, midr_el1
   )", {}, list, false);
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(2), 0x410fd034u);
   EXPECT_EQ(valueOf(g.cpu().registerList(), kMidrEl1), 0x410fd034u);
@@ -63,7 +63,7 @@ TEST(Sysregs, UnlistedRegistersTrapOnceAndReadAsZero) {
     mrs x2, actlr_el1
     msr contextidr_el1, x2
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   ASSERT_EQ(g.runToEnd(), "");
   EXPECT_EQ(g.x(1), 0u);
   EXPECT_EQ(g.x(2), 0u);
@@ -81,7 +81,7 @@ TEST(Sysregs, StrictModeStopsOnAnUnlistedRegister) {
   InterpreterOptions strict;
   strict.strict_sysregs = true;
   Guest g("mov x1, #1\n    mrs x2, actlr_el1", strict);
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   EXPECT_EQ(g.runToEnd(),
             "MRS S3_0_C1_C0_1: system register not in this CPU's register list (strict_sysregs) at PC 0x40000004");
 }
@@ -91,7 +91,7 @@ TEST(Sysregs, LoadRegisterListWritesMergedValuesButNotConstants) {
     mrs x1, tpidr_el0
     mrs x2, midr_el1
   )");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   std::vector<regcompat::runtime::StreamRegister> merged = {
       {sysregIndex(kTpidrEl0), 0xabcd}, {sysregIndex(kMidrEl1), 0x1}, {0x6030000000140000ULL, 0x10002}};
   ASSERT_TRUE(g.cpu().loadRegisterList(merged).ok());
@@ -105,7 +105,7 @@ TEST(Sysregs, LoadRegisterListWritesMergedValuesButNotConstants) {
 
 TEST(Sysregs, LoadRegisterListRejectsUnknownRegistersAndChangesNothing) {
   Guest g("nop");
-  GUEST_OR_SKIP(g);
+  GUEST_OR_FAIL(g);
   std::vector<regcompat::runtime::StreamRegister> merged = {{sysregIndex(kTpidrEl0), 7},
                                                             {0x6030000000139828ULL, 1}};
   auto st = g.cpu().loadRegisterList(merged);

@@ -3,7 +3,7 @@
 // database/SCHEMA.md, "Compat-table files").
 //
 // Every entry is validated: a malformed or duplicate entry is an error, never
-// silently dropped (REFERENCE.md section 6: users of abidiff complain exactly
+// silently dropped (docs/peer-tools.md: users of abidiff complain exactly
 // when a bad suppression is ignored).
 #pragma once
 

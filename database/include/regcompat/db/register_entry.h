@@ -34,7 +34,7 @@ struct RegisterEntry {
   bool hasFlag(std::string_view flag) const;
 
   // Whether QEMU puts this register on the migration stream. ALIAS and NO_RAW
-  // registers are never migrated; CONST ones are (REFERENCE.md section 2,
+  // registers are never migrated; CONST ones are (docs/qemu-register-tables.md,
   // from target/arm/helper.c add_cpreg_to_list()).
   bool migrated() const;
 

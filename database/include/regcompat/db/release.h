@@ -1,6 +1,6 @@
 // A release of one component (the hypervisor or the host kernel).
 //
-// Point releases matter (REFERENCE.md section 4: QEMU 10.0.3 fixed an encoding
+// Point releases matter (docs/real-breakages.md: QEMU 10.0.3 fixed an encoding
 // that 10.0.0..10.0.2 got wrong), so the version is the full upstream version
 // with its point release where one exists ("10.0.13", "6.12.48"); the
 // distribution's package version, which carries its own backports, is kept

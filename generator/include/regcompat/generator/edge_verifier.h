@@ -18,7 +18,7 @@ struct MigrationRun {
   std::size_t sent = 0;      // registers the source puts on the stream
   std::size_t accepted = 0;  // registers the destination exposes (its list length)
   // QEMU refuses an incoming count above its own list length before any
-  // merge (REFERENCE.md section 3; "Invalid value 292 expecting positive
+  // merge (docs/qemu-cpreg-migration.md; "Invalid value 292 expecting positive
   // value <= 291"). The runtime does not; this flags where an unpatched
   // QEMU would.
   bool over_length_cap = false;

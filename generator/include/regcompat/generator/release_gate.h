@@ -4,7 +4,7 @@
 // would fix it, and whether any migration is beyond every table the policy
 // allows.
 //
-// Exit status is a bit field, like abidiff's (REFERENCE.md section 6):
+// Exit status is a bit field, like abidiff's (docs/peer-tools.md):
 //   1 error (invalid input, internal error), 2 usage error,
 //   4 change: a required migration fails as things stand and the generated
 //     tables fix it, 8 incompatible change: a required migration that no

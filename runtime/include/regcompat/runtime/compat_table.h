@@ -2,12 +2,12 @@
 // miss, and which register values it pins or tolerates.
 //
 // The two index lists are the ones upstream's proposed mitigation sets per
-// machine type as CPU properties (REFERENCE.md section 5):
+// machine type as CPU properties (docs/upstream-mitigation.md):
 //   hidden        x-mig-hidden-regs        never exposed, saved or restored here
 //   safe_missing  x-mig-safe-missing-regs  may arrive without existing here
 // The value rules are regcompat's answer to the third kind of real breakage,
 // constant registers (ID registers) whose value changes between releases
-// (REFERENCE.md section 3, "Under TCG each value is written and read back").
+// (docs/qemu-cpreg-migration.md, "Value check (TCG)").
 #pragma once
 
 #include <cstdint>
@@ -58,7 +58,7 @@ class CompatTable {
   // Merging under it reproduces what QEMU does without compat properties.
   explicit CompatTable(std::string machine_type = {});
 
-  // Validates every entry (libabigail's lesson, REFERENCE.md section 6: a bad
+  // Validates every entry (libabigail's lesson, docs/peer-tools.md: a bad
   // entry silently ignored is worse than none): each index must be a valid
   // register index, no index may appear twice in one list, a register has at
   // most one value rule, and a hidden register can be neither pinned nor

@@ -2,7 +2,8 @@
 // the stream into this side's list, under this side's compat table.
 //
 // What QEMU does today (target/arm/machine.c, cpu_pre_load() and
-// cpu_post_load(); REFERENCE.md section 3), and what this merge does instead:
+// cpu_post_load(); docs/qemu-cpreg-migration.md), and what this merge does
+// instead:
 //   * QEMU caps the incoming count at its own list length ("Invalid value 292
 //     expecting positive value <= 291"); here only a sanity bound applies.
 //   * QEMU fails on the first register it does not have; here every such
@@ -29,9 +30,10 @@
 namespace regcompat::runtime {
 
 struct MergeOptions {
-  // 65536 is two orders of magnitude above any real list (REFERENCE.md:
-  // 250-360 registers per QEMU CPU model, a few hundred to ~1000 from KVM)
-  // and small enough to refuse a corrupt count before allocating for it.
+  // 65536 is two orders of magnitude above any real list
+  // (docs/qemu-cpreg-migration.md: 250-360 registers per QEMU CPU model, a few
+  // hundred to ~1000 from KVM) and small enough to refuse a corrupt count
+  // before allocating for it.
   static constexpr std::size_t kDefaultMaxRegisters = 65536;
 
   // A register this side has and the stream lacks is an error instead of a

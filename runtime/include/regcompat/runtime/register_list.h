@@ -18,7 +18,8 @@ struct LocalRegister {
   // Read-only with a fixed value on this side (QEMU's ARM_CP_CONST registers,
   // e.g. ID registers). Under TCG QEMU writes each incoming value and reads it
   // back (write_list_to_cpustate(), target/arm/helper.c), so an incoming value
-  // that differs from the constant fails the load: REFERENCE.md section 3.
+  // that differs from the constant fails the load:
+  // docs/qemu-cpreg-migration.md.
   bool is_constant = false;
 
   bool operator==(const LocalRegister &) const = default;

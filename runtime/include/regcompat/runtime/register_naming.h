@@ -1,7 +1,7 @@
 // How the runtime names a register in its messages: the hex index a QEMU
 // property or a stream dump shows, the decoded form a human can check against
 // the architecture manual, and the name when anyone knows it. Raw hex alone is
-// "hostile to humans" (REFERENCE.md section 5, known gaps).
+// "hostile to humans" (docs/upstream-mitigation.md, known gaps).
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // Reader for QEMU migration streams ("QEVM" files, format version 3): lists
 // the CPU system registers each Arm CPU section carries.
 //
-// The format, as QEMU 7.2..10.x writes it (migration/savevm.c,
+// The format, as QEMU 7.2..11.x writes it (migration/savevm.c,
 // migration/vmstate.c, migration/ram.c, scripts/analyze-migration.py):
 //
 //   be32 0x5145564d "QEVM", be32 3
@@ -11,6 +11,8 @@
 //                             be32 version_id, payload
 //     0x02 PART  / 0x03 END : be32 section_id, payload
 //     [0x7e footer: be32 section_id]
+//     0x08 COMMAND: be16 command, be16 len, data[len] (precopy: SWITCHOVER_START
+//                   from QEMU 10.0 under virt-10.0 and newer machine types)
 //   0x06 QEMU_VM_VMDESCRIPTION: be32 len, JSON describing every FULL section
 //
 // Iterative sections ("ram") have their own payload format; every other
@@ -37,7 +39,7 @@
 namespace regcompat::probe {
 
 struct StreamRegister {
-  std::uint64_t index = 0;  // KVM_GET_REG_LIST format (REFERENCE.md section 1)
+  std::uint64_t index = 0;  // KVM_GET_REG_LIST format (docs/register-index.md)
   std::uint64_t value = 0;
   bool operator==(const StreamRegister &) const = default;
 };
@@ -48,6 +50,9 @@ struct StreamCpu {
   std::uint32_t section_version = 0; // vmstate_arm_cpu version (22 in 7.2..10.2)
   std::uint64_t list_offset = 0;     // byte offset of cpreg_vmstate_array_len
   std::vector<StreamRegister> registers;  // stream order
+  // The cpu section's subsections, in stream order ("cpu/wfxt-timer", ...):
+  // a destination aborts on some it cannot hold (docs/qemu-cpreg-migration.md).
+  std::vector<std::string> subsections;
 };
 
 struct StreamSection {
@@ -63,6 +68,7 @@ struct MigrationStream {
   std::uint32_t page_size = 0;
   std::vector<std::string> capabilities;  // configuration/capabilities
   std::vector<StreamSection> sections;    // START and FULL records, in order
+  std::vector<std::string> commands;      // QEMU_VM_COMMAND names, in order
   std::vector<StreamCpu> cpus;            // Arm CPU sections, in stream order
   std::uint64_t description_offset = 0;   // of the 0x06 record
 };
