@@ -16,7 +16,7 @@ namespace {
 
 struct GenOptions {
   std::string db, policy;
-  std::string cpp_header, c_header, qemu, json, yaml, compat_dir;
+  std::string cpp_header, c_header, qemu, qemu_xmig, json, yaml, compat_dir;
   std::string cpp_namespace = "regcompat_tables";
   std::string c_prefix = "regcompat";
   bool with_register_sets = false;
@@ -61,7 +61,7 @@ bool run(const GenOptions &opt) {
   if (!isIdentifier(opt.c_prefix, false))
     throw CommandError(kExitUsage, "--c-prefix '" + opt.c_prefix + "' is not a C identifier");
   int to_stdout = 0;
-  for (const std::string *p : {&opt.cpp_header, &opt.c_header, &opt.qemu, &opt.json, &opt.yaml})
+  for (const std::string *p : {&opt.cpp_header, &opt.c_header, &opt.qemu, &opt.qemu_xmig, &opt.json, &opt.yaml})
     to_stdout += *p == "-" ? 1 : 0;
   if (to_stdout > 1) throw CommandError(kExitUsage, "only one output may be '-' (standard output)");
 
@@ -72,7 +72,16 @@ bool run(const GenOptions &opt) {
   generator::HeaderOptions c{opt.c_prefix, opt.with_register_sets};
   if (!opt.cpp_header.empty()) writeOutput(opt.cpp_header, generator::emitCppHeader(analysis, cpp));
   if (!opt.c_header.empty()) writeOutput(opt.c_header, generator::emitCHeader(analysis, c));
-  if (!opt.qemu.empty()) writeOutput(opt.qemu, generator::emitQemuCompat(analysis));
+  if (!opt.qemu.empty()) {
+    auto tolerances = generator::emitQemuTolerances(analysis);
+    if (!tolerances) throw CommandError(kExitUsage, "--qemu: " + tolerances.error());
+    writeOutput(opt.qemu, tolerances.value());
+  }
+  if (!opt.qemu_xmig.empty()) {
+    if (analysis.set->policy->architecture != "arm64")
+      throw CommandError(kExitUsage, "--qemu-xmig: the x-mig properties were proposed for Arm CPUs only");
+    writeOutput(opt.qemu_xmig, generator::emitQemuCompat(analysis));
+  }
   if (!opt.json.empty()) writeOutput(opt.json, generator::emitJsonReport(analysis));
   if (!opt.yaml.empty()) writeOutput(opt.yaml, generator::emitYamlReport(analysis));
   if (!opt.compat_dir.empty()) {
@@ -85,6 +94,7 @@ bool run(const GenOptions &opt) {
     }
   }
   const bool wrote_any = !opt.cpp_header.empty() || !opt.c_header.empty() || !opt.qemu.empty() ||
+                         !opt.qemu_xmig.empty() ||
                          !opt.json.empty() || !opt.yaml.empty() || !opt.compat_dir.empty();
   if (!wrote_any) {
     std::cout << (opt.format == OutputFormat::Json ? generator::emitJsonReport(analysis)
@@ -115,8 +125,11 @@ void addGenCommand(CLI::App &app, int &exitCode) {
   cmd->add_option("--cpp-header", opt->cpp_header, "Write the C++17/20 header here ('-': stdout)");
   cmd->add_option("--c-header", opt->c_header, "Write the C99 header here ('-': stdout)");
   cmd->add_option("--qemu", opt->qemu,
-                  "Write the QEMU compat properties (x-mig-hidden-regs, x-mig-safe-missing-regs) "
-                  "for hw/arm/virt.c here ('-': stdout)");
+                  "Write QEMU's cpreg migration tolerances (arm_register_cpreg_mig_tolerance() calls "
+                  "per CPU class, the form QEMU 11.1 merged) here ('-': stdout); arm64 policies only");
+  cmd->add_option("--qemu-xmig", opt->qemu_xmig,
+                  "Write the x-mig-hidden-regs / x-mig-safe-missing-regs compat properties for "
+                  "hw/arm/virt.c here: the proposal upstream did not merge, for trees that carry it");
   cmd->add_option("--json", opt->json, "Write the JSON report here ('-': stdout)");
   cmd->add_option("--yaml", opt->yaml, "Write the YAML report here ('-': stdout)");
   cmd->add_option("--compat-dir", opt->compat_dir,

@@ -1,5 +1,9 @@
 #include "regcompat/pipeline/stage_plan.h"
 
+#include "regcompat/db/diagnostic_sink.h"
+#include "regcompat/db/file_text.h"
+#include "regcompat/db/yaml_document.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -112,6 +116,20 @@ class Planner {
     plan_.stages.push_back(db);
   }
 
+  // The policy's `architecture:` (arm64 when it cannot be read here: the
+  // generate stage then reports the policy's own errors).
+  static std::string architectureOf(const fs::path &policy) {
+    const auto text = db::readWholeFile(policy);
+    if (!text) return "arm64";
+    db::DiagnosticList list;
+    db::FileDiagnostics diagnostics(list, policy.string());
+    const auto doc = db::yaml::parseDocument(*text, diagnostics);
+    if (!doc) return "arm64";
+    for (const auto &e : doc->entries)
+      if (e.key.text == "architecture" && e.value.kind == db::yaml::Node::Kind::Scalar) return e.value.text;
+    return "arm64";
+  }
+
   void policyStages(const fs::path &policy) {
     const std::string name = policy.stem().string();
     const fs::path gen_dir = out("generated") / name;
@@ -123,9 +141,13 @@ class Planner {
     gen.argv = {tool(), "gen", "--db", out("database").string(), "--policy", policy.string(),
                 "--cpp-header", (gen_dir / "compat_tables.h").string(),
                 "--c-header", (gen_dir / "compat_tables_c.h").string(),
-                "--qemu", (gen_dir / "qemu_compat.inc").string(),
                 "--json", (gen_dir / "report.json").string(),
                 "--compat-dir", (gen_dir / "compat").string()};
+    // QEMU's cpreg migration tolerances exist for Arm CPUs only.
+    if (architectureOf(policy) == "arm64") {
+      gen.argv.push_back("--qemu");
+      gen.argv.push_back((gen_dir / "qemu_tolerances.inc").string());
+    }
     gen.outputs = {gen_dir / "compat_tables.h", gen_dir / "report.json"};
     gen.output_dirs = {gen_dir / "compat"};
     plan_.stages.push_back(gen);

@@ -77,19 +77,19 @@ cp -r "$db" "$tmp/fmt"
 expect 0 "format the sample" -- "$rc_bin" db format "$tmp/fmt"
 if diff -r "$db" "$tmp/fmt" >/dev/null; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: format changed the canonical sample"; diff -r "$db" "$tmp/fmt" | head; fi
 
-# --- migrate-check ----------------------------------------------------------
+# --- migrate-check --rules runtime: regcompat's own runtime merge ----------
 src=qemu/10.2.2/arm64/tcg/max
 dst=qemu/10.0.13/arm64/tcg/max
-expect 1 "10.2.2 -> 10.0.13 fails without a table" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst
+expect 1 "10.2.2 -> 10.0.13 fails without a table" -- "$rc_bin" migrate-check --rules runtime --db "$db" --source $src --dest $dst
 contains "0x40200000200e0298 (p14,3,c0,c5,0,ns, BOGUS_DBGDTR_EL0)" "names the bogus register"
 contains "load would fail" "summary"
-expect 0 "backward 10.0.13 -> 10.2.2 alone loads" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst --direction backward
+expect 0 "backward 10.0.13 -> 10.2.2 alone loads" -- "$rc_bin" migrate-check --rules runtime --db "$db" --source $src --dest $dst --direction backward
 expect 1 "strict backward fails: the destination's extra register gets no value" -- \
-  "$rc_bin" migrate-check --db "$db" --source $src --dest $dst --direction backward --strict
-expect 0 "both directions load with virt-10.0's table" -- "$rc_bin" migrate-check --db "$db" \
+  "$rc_bin" migrate-check --rules runtime --db "$db" --source $src --dest $dst --direction backward --strict
+expect 0 "both directions load with virt-10.0's table" -- "$rc_bin" migrate-check --rules runtime --db "$db" \
   --source $src --dest $dst --direction both --compat "$root/database/sample-compat/virt-10.0.yaml"
 contains "safe-missing" "the note says why it loads"
-expect 1 "kernel 6.12 -> 7.1 fails on TCR2/PIR registers" -- "$rc_bin" migrate-check --db "$db" \
+expect 1 "kernel 6.12 -> 7.1 fails on TCR2/PIR registers" -- "$rc_bin" migrate-check --rules runtime --db "$db" \
   --source linux/6.12/arm64/kvm/base --dest linux/7.1/arm64/kvm/base --format json
 python3 - "$tmp/out" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: migrate-check json"; }
 import json, sys
@@ -98,12 +98,30 @@ assert d["loads"] is False
 errs = sorted(f["index"] for f in d["paths"][0]["findings"] if f["severity"] == "error")
 assert errs == ["0x603000000013c103", "0x603000000013c512", "0x603000000013c513"], errs
 PY
-expect 2 "bad direction" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst --direction sideways
-expect 2 "bad set key" -- "$rc_bin" migrate-check --db "$db" --source qemu/10.2.2 --dest $dst
-expect 2 "missing compat file" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst --compat "$tmp/nope.yaml"
+expect 2 "bad direction" -- "$rc_bin" migrate-check --rules runtime --db "$db" --source $src --dest $dst --direction sideways
+expect 2 "bad set key" -- "$rc_bin" migrate-check --rules runtime --db "$db" --source qemu/10.2.2 --dest $dst
+expect 2 "missing compat file" -- "$rc_bin" migrate-check --rules runtime --db "$db" --source $src --dest $dst --compat "$tmp/nope.yaml"
 printf 'schema_version: 1\nmachine_type: virt-10.0\nhidden:\n  - {index: 0x123, reason: x}\n' > "$tmp/bad-compat.yaml"
-expect 3 "bad compat entry" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst --compat "$tmp/bad-compat.yaml"
+expect 3 "bad compat entry" -- "$rc_bin" migrate-check --rules runtime --db "$db" --source $src --dest $dst --compat "$tmp/bad-compat.yaml"
 contains "bad-compat.yaml:4:" "compat error names file and line"
-REGCOMPAT_DB="$db" expect 1 "REGCOMPAT_DB is honoured" -- "$rc_bin" migrate-check --source $src --dest $dst
+REGCOMPAT_DB="$db" expect 1 "REGCOMPAT_DB is honoured" -- "$rc_bin" migrate-check --rules runtime --source $src --dest $dst
+
+# --- migrate-check (default): real QEMU's loader rules -------------------------
+expect 1 "QEMU 10.0.13 refuses 10.2.2's longer list" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst
+contains "FAILS (length-cap)" "the failing check is named"
+contains "qemu: Invalid value" "QEMU's own message"
+expect 1 "json: backward, a 10.2.2 destination" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst \
+  --direction both --format json
+json "QEMU rules in json" 'p = d["paths"]; assert d["schema_version"] == 1 and d["rules"] == "qemu"; assert p[0]["failed_check"] == "length-cap" and p[0]["incoming_count"] == p[0]["dest_count"] + 1, p[0]'
+expect 2 "kernel sets are judged by --rules runtime" -- "$rc_bin" migrate-check --db "$db" \
+  --source linux/6.12/arm64/kvm/base --dest linux/7.1/arm64/kvm/base
+contains "--rules runtime" "the refusal says what to use"
+expect 2 "--compat belongs to the runtime rules" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst \
+  --compat "$root/database/sample-compat/virt-10.0.yaml"
+expect 2 "a stream needs its release" -- "$rc_bin" migrate-check --db "$db" --source "$root/tests/fixtures/stream/minimal.qevm" --dest $dst
+expect 3 "a corrupt stream names the offset" -- "$rc_bin" migrate-check --db "$db" --source "$root/README.md" \
+  --source-release 10.0.13 --dest $dst
+contains "offset 0x" "the offset is named"
+expect 2 "11.0 has no confirmed loader rules" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst --dest-release 11.0.2
 
 finish

@@ -79,7 +79,8 @@ assert any(r["kind"] == "constant-mismatch" for r in bwd.values())'
 
 # --- (d) the generated tables ----------------------------------------------
 expect 0 "gen: every required migration loads with the tables" -- \
-  "$rc_bin" gen --db "$db" --policy "$policy" --qemu "$tmp/virt-compat.c" --compat-dir "$tmp/compat" --json "$tmp/gen.json"
+  "$rc_bin" gen --db "$db" --policy "$policy" --qemu-xmig "$tmp/virt-compat.c" --qemu "$tmp/tolerances.c" \
+    --compat-dir "$tmp/compat" --json "$tmp/gen.json"
 expect 0 "check under the generated compat files" -- \
   "$rc_bin" check --db "$db" --policy "$policy" --compat "$tmp/compat"
 contains "0 fail under the current compat files" "nothing fails under the tables"
@@ -95,6 +96,22 @@ hidden, safe = prop("x-mig-hidden-regs"), prop("x-mig-safe-missing-regs")
 assert {"0x40200000200e0298", "0x6030000000160003"} <= hidden, hidden
 assert safe == {"0x603000000013c103", "0x603000000013c512", "0x603000000013c513"}, safe
 assert not hidden & safe
+PY
+# The tolerance form upstream merged: for -cpu host under KVM, exactly the
+# four tolerances upstream wrote by hand for the kernels 6.12 -> 7.1.
+python3 - "$tmp/tolerances.c" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: (d) KVM tolerances"; }
+import re, sys
+text = open(sys.argv[1]).read()
+body = text[text.index("regcompat_kvm_host_mig_tolerances(ARMCPU *cpu)\n{"):]
+body = body[:body.index("\n}")]
+calls = re.findall(r"arm_register_cpreg_mig_tolerance\(cpu,\s*([^;]*)\);", body)
+calls = [re.sub(r"\s+", " ", c) for c in calls]
+assert calls == ["ARM64_SYS_REG(3, 0, 2, 0, 3), 0, 0, ToleranceNotOnBothEnds",
+                 "ARM64_SYS_REG(3, 0, 10, 2, 2), 0, 0, ToleranceNotOnBothEnds",
+                 "ARM64_SYS_REG(3, 0, 10, 2, 3), 0, 0, ToleranceNotOnBothEnds",
+                 "KVM_REG_ARM_FW_FEAT_BMAP_REG(3), UINT64_MAX, 0, ToleranceOnlySrcTestValue"], calls
+assert "ENCODE_CP_REG(14, 0, 1, 0, 5, 3, 0)" in text  # the bogus DBGDTRTX, for TCG
+assert all(len(l) <= 80 for l in text.splitlines())
 PY
 python3 - "$tmp/gen.json" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: (d) gen json summary"; }
 import json, sys

@@ -78,9 +78,18 @@ TEST_F(GeneratorCli, GenSummaryAndJsonToStdout) {
   r = run(rc() + " gen" + sampleArgs() + " --format json");
   ASSERT_EQ(r.status, 0);
   EXPECT_NE(r.output.find("\"failing_with_tables\": 0"), std::string::npos);
-  r = run(rc() + " gen" + sampleArgs() + " --qemu -");
+  r = run(rc() + " gen" + sampleArgs() + " --qemu-xmig -");
   ASSERT_EQ(r.status, 0);
   EXPECT_NE(r.output.find("static GlobalProperty arm_virt_10_0_mig_regs_compat[]"), std::string::npos);
+  r = run(rc() + " gen" + sampleArgs() + " --qemu -");
+  ASSERT_EQ(r.status, 0);
+  EXPECT_NE(r.output.find("static void regcompat_kvm_host_mig_tolerances(ARMCPU *cpu)"), std::string::npos);
+  EXPECT_EQ(r.output.find("GlobalProperty"), std::string::npos);
+  // No QEMU form for x86: QEMU has no cpreg tolerances there.
+  r = run(rc() + " gen --db " + quote(testing::sourceDir() / "database" / "real") + " --policy " +
+          quote(testing::sourceDir() / "database" / "real-policy-x86.yaml") + " --qemu -");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("Arm CPUs only"), std::string::npos) << r.output;
 }
 
 TEST_F(GeneratorCli, BadPolicyNamesFileLineAndColumn) {

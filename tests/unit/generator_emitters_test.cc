@@ -55,6 +55,18 @@ TEST_F(GeneratorGolden, CHeaderWithRegisterSets) {
   expectGolden("tables-with-sets.h", emitCHeader(*fixture_->analysis, {"fixture", true}));
 }
 TEST_F(GeneratorGolden, QemuCompat) { expectGolden("qemu-compat.c", emitQemuCompat(*fixture_->analysis)); }
+TEST_F(GeneratorGolden, QemuTolerances) {
+  auto tolerances = emitQemuTolerances(*fixture_->analysis);
+  ASSERT_TRUE(tolerances) << tolerances.error();
+  expectGolden("qemu-tolerances.c", tolerances.value());
+  // checkpatch's 80 columns.
+  std::size_t start = 0;
+  while (start < tolerances->size()) {
+    const std::size_t end = std::min(tolerances->find('\n', start), tolerances->size());
+    EXPECT_LE(end - start, 80u) << tolerances->substr(start, end - start);
+    start = end + 1;
+  }
+}
 TEST_F(GeneratorGolden, JsonReport) { expectGolden("report.json", emitJsonReport(*fixture_->analysis)); }
 TEST_F(GeneratorGolden, YamlReport) { expectGolden("report.yaml", emitYamlReport(*fixture_->analysis)); }
 TEST_F(GeneratorGolden, TextSummary) { expectGolden("summary.txt", emitTextSummary(*fixture_->analysis)); }

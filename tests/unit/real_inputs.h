@@ -27,6 +27,16 @@ inline std::filesystem::path cachedSource(const std::string &component, const st
   return regcompatCache() / "src" / (component + "-" + version);
 }
 
+// The launcher of a Debian suite's real qemu-system-aarch64
+// (release/qemu-peers), or an empty path when it was not provisioned.
+inline std::filesystem::path qemuPeer(const std::string &suite) {
+  std::ifstream in(regcompatCache() / "peers" / suite / "peer.txt");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("launcher=", 0) == 0) return line.substr(9);
+  return {};
+}
+
 // Whether scripts/fetch-real-inputs found Debian's archive unreachable.
 inline bool archiveUnreachable() {
   std::ifstream in(regcompatCache() / "real-inputs.status");

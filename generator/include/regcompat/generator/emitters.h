@@ -7,9 +7,12 @@
 //                      rules, every entry commented with name, decoded form
 //                      and reason
 //   CHeaderEmitter     the same for C VMMs (C99)
-//   QemuCompatEmitter  per machine type, GlobalProperty entries setting
-//                      x-mig-hidden-regs / x-mig-safe-missing-regs for
-//                      hw/arm/virt.c; value rules as comments
+//   QemuToleranceEmitter  what upstream QEMU merged (11.1 cycle): per CPU
+//                      class, arm_register_cpreg_mig_tolerance() calls with
+//                      QEMU's register macros; value rules as comments
+//   QemuCompatEmitter  the unmerged x-mig proposal: per machine type,
+//                      GlobalProperty entries setting x-mig-hidden-regs /
+//                      x-mig-safe-missing-regs for hw/arm/virt.c
 //   ReportEmitter      JSON and YAML reports of tables, migrations, pools
 //   HtmlReportEmitter  one self-contained HTML page (inline CSS and SVG, no
 //                      script): migration matrices, register deltas per
@@ -37,6 +40,10 @@ struct HeaderOptions {
 
 std::string emitCppHeader(const Analysis &analysis, const HeaderOptions &options = {});
 std::string emitCHeader(const Analysis &analysis, const HeaderOptions &options = {});
+// Fails for a policy that is not arm64 (QEMU has tolerances for Arm only).
+Result<std::string> emitQemuTolerances(const Analysis &analysis);
+// The x-mig-hidden-regs / x-mig-safe-missing-regs proposal (v2-v6, not
+// merged upstream), kept for distributions that carry it.
 std::string emitQemuCompat(const Analysis &analysis);
 std::string emitJsonReport(const Analysis &analysis);
 std::string emitYamlReport(const Analysis &analysis);
