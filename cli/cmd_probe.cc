@@ -223,6 +223,7 @@ void addProbeCommands(CLI::App &app, int &exitCode) {
     runKvm(*kopt);
     exitCode = kExitOk;
   });
+  addProbeQemuCommand(*probeCmd, exitCode);
 }
 
 }  // namespace regcompat::cli

@@ -32,6 +32,7 @@ void addDbCommands(CLI::App &app, int &exitCode);
 void addMigrateCheckCommand(CLI::App &app, int &exitCode);
 void addGenCommand(CLI::App &app, int &exitCode);
 void addCheckCommand(CLI::App &app, int &exitCode);
+void addProbeQemuCommand(CLI::App &probe, int &exitCode);
 // `report`: the HTML report (cmd_report.cc).
 void addReportCommand(CLI::App &app, int &exitCode);
 void addExtractCommand(CLI::App &app, int &exitCode);

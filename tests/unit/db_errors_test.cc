@@ -225,7 +225,11 @@ TEST(DbErrors, Provenance) {
                      "source 'helper.c' is not FILE:LINE (e.g. target/arm/helper.c:1234)");
   expectReleaseError(releaseWith("      - {index: 0x6030000000139820, probe: qmp:query-cpus}\n"),
                      "qmp", "probe 'qmp:query-cpus' is not KIND:DETAIL with KIND one of: kvm, "
-                            "stream (e.g. kvm:KVM_GET_REG_LIST)");
+                            "qemu, stream (e.g. kvm:KVM_GET_REG_LIST)");
+  EXPECT_TRUE(loadReleaseFromString(
+                  releaseWith("      - {index: 0x6030000000139820, probe: \"qemu:1:11.1.3+ds-1,-M,virt-10.0,-cpu,max\"}\n"),
+                  kPath)
+                  .ok());
   EXPECT_TRUE(loadReleaseFromString(
                   releaseWith("      - {index: 0x6030000000139820, probe: stream:migration.bin}\n"),
                   kPath)

@@ -33,8 +33,10 @@ constexpr std::array<std::string_view, 25> kFlags = {
 };
 
 // kvm: an ioctl of the running host (KVM_GET_REG_LIST, KVM_GET_MSR_INDEX_LIST);
-// stream: a QEMU migration stream file that was read.
-constexpr std::array<std::string_view, 2> kProbeKinds = {"kvm", "stream"};
+// stream: a QEMU migration stream file that was read; qemu: a real QEMU
+// binary run by `regcompat probe qemu` (package version and arguments,
+// comma-separated: qemu:1:11.1.3+ds-1,-M,virt-10.0,-cpu,max).
+constexpr std::array<std::string_view, 3> kProbeKinds = {"kvm", "qemu", "stream"};
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N> &words, std::string_view word) {
@@ -137,7 +139,7 @@ std::optional<std::string> checkVersion(std::string_view text) {
 }
 
 std::optional<std::string> checkProfile(std::string_view text) {
-  return checkWord("profile", text, ".+_-", 64);
+  return checkWord("profile", text, ".+_-@", 64);
 }
 
 std::optional<std::string> checkDistroVersion(std::string_view text) {
