@@ -61,6 +61,9 @@ PlanOptions planOptions(const PipelineOptions &opt) {
 #endif
   p.fetch_sources = firstExisting({source_root / "release/fetch-sources",
                                    bin / "../share/regcompat/fetch-sources"});
+  p.qemu_peers = firstExisting({source_root / "release/qemu-peers", bin / "../share/regcompat/qemu-peers"});
+  p.real_qemu_matrix = firstExisting({source_root / "release/real-qemu-matrix",
+                                      bin / "../share/regcompat/real-qemu-matrix"});
   const char *cache = std::getenv("REGCOMPAT_CACHE");
   const char *home = std::getenv("HOME");
   p.source_cache = cache ? fs::path(cache) / "src"

@@ -1,6 +1,6 @@
 // QemuLoadModel: QEMU's Arm CPU section loader, per loader generation. Each
 // rule names where QEMU implements it; docs/qemu-cpreg-migration.md words
-// them and tests/qemu/ confirms each on Debian's real binaries.
+// them and release/real-qemu-matrix confirms each on Debian's real binaries.
 #include "regcompat/generator/qemu_load_model.h"
 
 #include <algorithm>

@@ -19,7 +19,9 @@ using yaml::Node;
 constexpr KeySpec kTopKeys[] = {{"schema_version", true}, {"name", true},
                                 {"description", false},   {"database", true},
                                 {"policies", true},       {"sources", false},
-                                {"probe", false},         {"vm_migrations", false}};
+                                {"probe", false},         {"vm_migrations", false},
+                                {"qemu_peers", false}};
+constexpr KeySpec kPeerKeys[] = {{"suite", true}, {"release", true}};
 constexpr KeySpec kSourcesKeys[] = {{"qemu", false}, {"linux", false}};
 constexpr KeySpec kSourceKeys[] = {{"version", true}, {"arch", false}};
 constexpr KeySpec kProbeKeys[] = {{"kvm", false}};
@@ -179,6 +181,20 @@ db::Outcome<PipelineConfig> loadPipelineConfigFromString(std::string_view text,
       }
     }
     if (const Node *v = f.present("vm_migrations")) r.vmMigrations(*v, config);
+    if (const Node *v = f.present("qemu_peers")) {
+      if (const auto *peers = yaml::readList(*v, "qemu_peers", out)) {
+        for (const Node &n : *peers) {
+          MapFields p(n, "qemu_peers entry", kPeerKeys, out);
+          QemuPeer peer;
+          peer.suite = r.text(p.get("suite"), "suite", checkName);
+          peer.release = r.text(p.get("release"), "release", db::checkVersion);
+          for (const QemuPeer &other : config.qemu_peers)
+            if (other.suite == peer.suite && !peer.suite.empty())
+              out.error(n.position, "qemu_peers: suite '" + peer.suite + "' is listed twice");
+          config.qemu_peers.push_back(peer);
+        }
+      }
+    }
   }
   if (out.errorCount() > 0) return db::Outcome<PipelineConfig>::failure(list.take());
   return config;

@@ -28,6 +28,7 @@ class Planner {
     probeStage();
     databaseStage();
     for (const auto &policy : c_.policies) policyStages(policy);
+    realQemuStages();
     vmStages();
     return std::move(plan_);
   }
@@ -97,6 +98,46 @@ class Planner {
     probe.output_dirs = {db};
     extracted_.push_back(db);
     plan_.stages.push_back(probe);
+  }
+
+  // With --refresh (it needs Debian's archive): the real qemu-system-aarch64
+  // of each Debian suite the file names, then the real matrix: every load
+  // between them, compared with regcompat's prediction (release/PIPELINE.md).
+  void realQemuStages() {
+    if (c_.qemu_peers.empty()) return;
+    if (!o_.refresh) {
+      plan_.notes.push_back("qemu-peers and real-qemu-matrix left out: they need Debian's archive (--refresh)");
+      return;
+    }
+    if (o_.qemu_peers.empty() || o_.real_qemu_matrix.empty()) {
+      plan_.notes.push_back("qemu-peers and real-qemu-matrix left out: release/qemu-peers or "
+                            "release/real-qemu-matrix not found");
+      return;
+    }
+    Stage peers;
+    peers.id = "qemu-peers";
+    peers.title = "provision Debian's real QEMU binaries (release/qemu-peers)";
+    peers.argv = {o_.qemu_peers.string()};
+    for (const QemuPeer &p : c_.qemu_peers) peers.argv.push_back(p.suite + "=" + p.release);
+    peers.exclusive = true;  // debootstrap: one at a time
+    plan_.stages.push_back(peers);
+
+    Stage matrix;
+    matrix.id = "real-qemu-matrix";
+    matrix.title = "load every stream on the real QEMU binaries, compare with the prediction";
+    matrix.inputs = {out("database")};
+    matrix.after = {"qemu-peers", "database"};
+    const fs::path dir = out("real-qemu");
+    matrix.argv = {o_.real_qemu_matrix.string(), "--regcompat", tool(), "--db", out("database").string(),
+                   "--jobs", std::to_string(o_.jobs), "--json", (dir / "matrix.json").string(),
+                   "--markdown", (dir / "matrix.md").string()};
+    for (const QemuPeer &p : c_.qemu_peers) {
+      matrix.argv.push_back("--peer");
+      matrix.argv.push_back(p.suite + "=" + p.release);
+    }
+    matrix.outputs = {dir / "matrix.json", dir / "matrix.md"};
+    matrix.exclusive = true;  // runs its own parallel loads
+    plan_.stages.push_back(matrix);
   }
 
   void databaseStage() {

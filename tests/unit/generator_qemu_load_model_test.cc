@@ -1,5 +1,5 @@
 // QemuLoadModel on small hand-made lists: each rule of
-// docs/qemu-cpreg-migration.md on its own. tests/qemu/real_qemu_matrix.py
+// docs/qemu-cpreg-migration.md on its own. release/real-qemu-matrix
 // checks the same rules against Debian's real QEMU binaries.
 #include <gtest/gtest.h>
 

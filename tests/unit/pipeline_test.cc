@@ -299,3 +299,40 @@ TEST(JsonValue, ErrorsNameTheColumn) {
     EXPECT_FALSE(json::parse(text)) << text;
   }
 }
+
+TEST(PipelineConfig, QemuPeersAndTheirStages) {
+  auto c = loadPipelineConfigFromString(kMinimal + R"(qemu_peers:
+  - {suite: trixie, release: "10.0.13"}
+  - {suite: sid, release: "11.1.3"}
+)", "/srv/rel/pipeline.yaml");
+  ASSERT_TRUE(c) << c.errorText();
+  ASSERT_EQ(c->qemu_peers.size(), 2u);
+  EXPECT_EQ(c->qemu_peers[1].suite, "sid");
+  EXPECT_EQ(c->qemu_peers[1].release, "11.1.3");
+  PlanOptions o;
+  o.out_dir = "/out";
+  o.regcompat = "/bin/regcompat";
+  o.qemu_peers = "/src/release/qemu-peers";
+  o.real_qemu_matrix = "/src/release/real-qemu-matrix";
+  // Offline by default: the stages need Debian's archive.
+  auto offline = planPipeline(c.value(), o);
+  EXPECT_TRUE(std::none_of(offline.stages.begin(), offline.stages.end(),
+                           [](const Stage &s) { return s.id == "qemu-peers"; }));
+  o.refresh = true;
+  auto plan = planPipeline(c.value(), o);
+  auto find = [&](const std::string &id) {
+    return std::find_if(plan.stages.begin(), plan.stages.end(), [&](const Stage &s) { return s.id == id; });
+  };
+  ASSERT_NE(find("qemu-peers"), plan.stages.end());
+  EXPECT_EQ(find("qemu-peers")->argv,
+            (std::vector<std::string>{"/src/release/qemu-peers", "trixie=10.0.13", "sid=11.1.3"}));
+  ASSERT_NE(find("real-qemu-matrix"), plan.stages.end());
+  EXPECT_EQ(find("real-qemu-matrix")->after, (std::vector<std::string>{"qemu-peers", "database"}));
+  auto bad = loadPipelineConfigFromString(kMinimal + R"(qemu_peers:
+  - {suite: sid, release: "11.x"}
+  - {suite: sid, release: "11.1.3", mirror: x}
+)", "p.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.errorText().find("listed twice"), std::string::npos) << bad.errorText();
+  EXPECT_NE(bad.errorText().find("mirror"), std::string::npos) << bad.errorText();
+}

@@ -3,7 +3,7 @@
 // it), so that regcompat can answer "would real QEMU R load this stream, and
 // if not, which check fails on which registers". The rules are written down
 // per loader generation in docs/qemu-cpreg-migration.md and every one is
-// confirmed on Debian's real binaries by tests/qemu/.
+// confirmed on Debian's real binaries by release/real-qemu-matrix.
 //
 // The model works on what travels: the incoming (index, value) list and the
 // cpu subsections the source sent, against what the destination itself

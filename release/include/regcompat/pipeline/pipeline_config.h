@@ -19,6 +19,13 @@ struct SourceRelease {
   std::vector<std::string> arches; // linux: "arm64", "x86_64"; qemu: empty (aarch64 target)
 };
 
+// A Debian suite whose real qemu-system-aarch64 judges the predictions
+// (release/qemu-peers), and the QEMU release it must serve.
+struct QemuPeer {
+  std::string suite;    // "sid"
+  std::string release;  // "11.1.3"
+};
+
 // One side of a VM migration: a platform of a policy (generator/POLICY.md).
 struct VmPlatform {
   std::string release;  // hypervisor release (QEMU version whose register set the CPU gets)
@@ -47,6 +54,7 @@ struct PipelineConfig {
   std::vector<std::filesystem::path> policies;
   std::vector<SourceRelease> sources;
   bool probe_kvm = false;
+  std::vector<QemuPeer> qemu_peers;
   std::vector<VmMigration> vm_migrations;
 };
 

@@ -27,6 +27,8 @@ struct PlanOptions {
   std::filesystem::path regvm;          // empty: no VM stages (noted)
   std::filesystem::path guest_dir;      // <guest_dir>/<arch>/<guest>.elf (aarch64) or .bin (x86_64)
   std::filesystem::path fetch_sources;  // release/fetch-sources
+  std::filesystem::path qemu_peers;     // release/qemu-peers
+  std::filesystem::path real_qemu_matrix;  // release/real-qemu-matrix
   std::filesystem::path source_cache;   // where fetch-sources unpacks (<cache>/<component>-<version>)
   bool refresh = false;                 // fetch and extract the sources again
   bool probe = true;                    // false: leave out probe:kvm even when the file asks for it
