@@ -24,6 +24,7 @@ struct ReportOptions {
   std::string generated_at;
   bool no_pools = false;
   std::vector<std::string> vm_results;
+  std::string real_qemu;
 };
 
 std::string readTextOrThrow(const std::string &path) {
@@ -32,14 +33,18 @@ std::string readTextOrThrow(const std::string &path) {
   return *std::move(text);
 }
 
+json::Value readJsonOrThrow(const std::string &path) {
+  auto parsed = json::parse(readTextOrThrow(path));
+  if (!parsed) throw CommandError(kExitBadInput, path + ": " + parsed.error());
+  return std::move(parsed).value();
+}
+std::string str(const json::Value *v) { return v && v->isString() ? v->asString() : std::string("?"); }
+bool flag(const json::Value *v) { return v && v->isBool() && v->asBool(); }
+
 // A section of the page per `regcompat pipeline vm-run` result: which
 // migrations loaded, which failed and on what, and where the guest finished.
 generator::HtmlSection vmSection(const std::string &path) {
-  auto parsed = json::parse(readTextOrThrow(path));
-  if (!parsed) throw CommandError(kExitBadInput, path + ": " + parsed.error());
-  const json::Value &d = parsed.value();
-  auto str = [](const json::Value *v) { return v && v->isString() ? v->asString() : std::string("?"); };
-  auto flag = [](const json::Value *v) { return v && v->isBool() && v->asBool(); };
+  const json::Value d = readJsonOrThrow(path);
   generator::HtmlSection section;
   const std::string name = std::filesystem::path(path).stem().string();
   section.id = "vm-" + name;
@@ -65,6 +70,36 @@ generator::HtmlSection vmSection(const std::string &path) {
   return section;
 }
 
+// The real-QEMU matrix (release/real-qemu-matrix --json): every load between
+// Debian's real binaries with the prediction beside it.
+generator::HtmlSection realQemuSection(const std::string &path) {
+  const json::Value d = readJsonOrThrow(path);
+  const json::Value *cells = d.find("cells");
+  if (cells == nullptr || !cells->isArray()) throw CommandError(kExitBadInput, path + ": no \"cells\" array (not a real-qemu-matrix result)");
+  std::size_t agree = 0;
+  std::string rows;
+  for (const json::Value &c : cells->asArray()) {
+    const json::Value *dis = c.find("disagreements");
+    const bool ok = dis != nullptr && dis->isArray() && dis->asArray().empty();
+    agree += ok ? 1 : 0;
+    rows += "\n" + str(c.find("machine")) + " " + str(c.find("cpu")) + ": " + str(c.find("source")) + " -> " +
+            str(c.find("dest")) + ": real QEMU " + (flag(c.find("real_loads")) ? "loads" : "fails") + ", predicted " +
+            (flag(c.find("predicted_loads")) ? "loads" : "fails") + " (" + str(c.find("predicted_check")) + ")" +
+            (ok ? "" : "  DISAGREES");
+    if (!ok)
+      for (const json::Value &x : dis->asArray()) rows += "\n  " + str(&x);
+  }
+  std::string peers;
+  if (const json::Value *p = d.find("peers"); p != nullptr && p->isObject())
+    for (const auto &[release, version] : p->asObject()) peers += (peers.empty() ? "" : ", ") + release + " (" + str(&version) + ")";
+  generator::HtmlSection section;
+  section.id = "real-qemu";
+  section.heading = "Real QEMU matrix: every load between Debian's binaries, with the prediction";
+  section.text = "Binaries: " + peers + ". " + std::to_string(cells->asArray().size()) + " loads, prediction = reality in " +
+                 std::to_string(agree) + "." + rows;
+  return section;
+}
+
 void writeOutput(const std::string &path, const std::string &text) {
   if (path == "-") {
     std::cout << text;
@@ -86,6 +121,7 @@ void run(const ReportOptions &opt) {
   html.title = opt.title;
   html.generated_at = opt.generated_at;
   html.gate = &gate.value();
+  if (!opt.real_qemu.empty()) html.extra_sections.push_back(realQemuSection(opt.real_qemu));
   for (const auto &path : opt.vm_results) html.extra_sections.push_back(vmSection(path));
   writeOutput(opt.out, generator::emitHtmlReport(analysis, html));
   if (!opt.json.empty()) writeOutput(opt.json, generator::renderGateJson(analysis, gate_options, *gate));
@@ -113,6 +149,9 @@ void addReportCommand(CLI::App &app, int &exitCode) {
   cmd->add_flag("--no-pools", opt->no_pools, "Skip the migration-pool search");
   cmd->add_option("--vm-result", opt->vm_results,
                   "A `regcompat pipeline vm-run` result (JSON) to show as a section; repeatable")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--real-qemu", opt->real_qemu,
+                  "The real-QEMU matrix (release/real-qemu-matrix --json) to show beside the prediction")
       ->check(CLI::ExistingFile);
   cmd->footer(kExitCodeHelp);
   cmd->callback([opt, &exitCode] {

@@ -5,6 +5,7 @@
 #include "regcompat/db/yaml_document.h"
 
 #include <fcntl.h>
+#include <algorithm>
 #include <unistd.h>
 
 namespace regcompat::pipeline {
@@ -241,8 +242,16 @@ class Planner {
         plan_.stages.push_back(vm);
       }
     }
-    // Reports come last: they show the VM results too.
+    // Reports come last: they show the VM results too, and an arm64 policy's
+    // the real-QEMU matrix.
+    const bool matrix = std::any_of(plan_.stages.begin(), plan_.stages.end(),
+                                    [](const Stage &s) { return s.id == "real-qemu-matrix"; });
     for (Stage &r : reports_) {
+      if (matrix && architectureOf(r.inputs.at(1)) == "arm64") {
+        r.after.push_back("real-qemu-matrix");
+        r.inputs.push_back(out("real-qemu") / "matrix.json");
+        r.argv.insert(r.argv.end(), {"--real-qemu", (out("real-qemu") / "matrix.json").string()});
+      }
       for (const VmMigration &m : c_.vm_migrations) {
         const std::string id = "vm:" + m.name;
         for (const auto &s : plan_.stages)

@@ -122,4 +122,18 @@ for mt in g["machine_types"]:
     assert all(m["with_table"]["loads"] for m in mt["migrations"]), mt["name"]
 PY
 
+# --- the real-QEMU matrix in the report (a hand-written matrix result) ---------
+expect 0 "report shows the real-QEMU matrix" -- "$rc_bin" report --db "$db" --policy "$policy" \
+  --out "$tmp/real.html" --real-qemu "$root/tests/fixtures/report/real-qemu-matrix.json"
+if grep -q "prediction = reality in 1" "$tmp/real.html" && grep -q "DISAGREES" "$tmp/real.html" &&
+   grep -q "10.0.13 -&gt; 11.1.3: real QEMU fails, predicted fails (unknown-register)\|10.0.13 -> 11.1.3: real QEMU fails, predicted fails (unknown-register)" "$tmp/real.html"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); echo "FAIL: the report's real-QEMU section"; grep -n "Real QEMU" -A4 "$tmp/real.html" | head
+fi
+printf '{"cells": 3}' > "$tmp/bad-matrix.json"
+expect 3 "a matrix result without cells is refused" -- "$rc_bin" report --db "$db" --policy "$policy" \
+  --out "$tmp/bad.html" --real-qemu "$tmp/bad-matrix.json"
+contains "not a real-qemu-matrix result" "the refusal says why"
+
 finish
