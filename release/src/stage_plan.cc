@@ -220,6 +220,11 @@ class Planner {
       plan_.notes.push_back("vm stages left out: regvm was not found (give --regvm)");
     } else {
       for (const VmMigration &m : c_.vm_migrations) {
+        // A KVM guest needs this host's KVM, like probe:kvm.
+        if (m.accel == "kvm" && !kvmUsable()) {
+          plan_.notes.push_back("vm:" + m.name + " left out: /dev/kvm cannot be opened on this host");
+          continue;
+        }
         // AArch64 guests are ELF files; x86_64 ones flat binaries.
         fs::path guest = o_.guest_dir / m.arch / (m.guest + ".elf");
         if (m.arch == "x86_64" || !fs::exists(guest)) guest.replace_extension(m.arch == "x86_64" ? ".bin" : ".elf");

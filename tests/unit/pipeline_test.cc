@@ -2,6 +2,7 @@
 // (incremental, ordered, stops at the first failure keeping earlier outputs),
 // the database merge it uses, and the JSON reader of the control socket.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -335,4 +336,23 @@ TEST(PipelineConfig, QemuPeersAndTheirStages) {
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.errorText().find("listed twice"), std::string::npos) << bad.errorText();
   EXPECT_NE(bad.errorText().find("mirror"), std::string::npos) << bad.errorText();
+}
+
+TEST(PipelinePlan, AKvmGuestNeedsThisHostsKvm) {
+  auto c = loadPipelineConfigFromString(kMinimal + R"(vm_migrations:
+  - {name: k, arch: x86_64, accel: kvm, machine: pc-10.2, cpu: msrs, guest: g,
+     source: {release: "1", kernel: "2"}, destination: {release: "1", kernel: "3"}}
+)", "/srv/rel/pipeline.yaml");
+  ASSERT_TRUE(c) << c.errorText();
+  PlanOptions o;
+  o.out_dir = "/out";
+  o.regcompat = "/bin/regcompat";
+  o.regvm = "/bin/regvm";
+  const Plan plan = planPipeline(c.value(), o);
+  const bool staged = std::any_of(plan.stages.begin(), plan.stages.end(), [](const Stage &s) { return s.id == "vm:k"; });
+  const bool noted = std::any_of(plan.notes.begin(), plan.notes.end(), [](const std::string &n) {
+    return n == "vm:k left out: /dev/kvm cannot be opened on this host";
+  });
+  EXPECT_EQ(staged, access("/dev/kvm", R_OK | W_OK) == 0);
+  EXPECT_NE(staged, noted);
 }
