@@ -27,13 +27,16 @@ constexpr const char *kCheckExitHelp =
     "bit 0 (1) error: invalid input or internal error; bit 1 (2) usage error; bit 2 (4) change: "
     "a required migration fails without compat tables (or under the --compat files) and the "
     "generated tables fix it; bit 3 (8) incompatible change: a required migration fails under "
-    "every table the policy allows (the release breaks it). 12 = both.";
+    "every table the policy allows (the release breaks it). 12 = both. Under QEMU's rules: 0 every "
+    "migration loads as is or under the destination release's own tolerances; 4 some need the "
+    "generated tolerances; 12 some need what QEMU cannot express.";
 
 struct CheckOptions {
   std::string db, policy;
   std::string candidate;
   std::vector<std::string> compat;
   std::string suggest;
+  std::string rules;  // "qemu", "runtime" or empty (see --rules)
   OutputFormat format = OutputFormat::Text;
 };
 
@@ -97,6 +100,12 @@ int run(const CheckOptions &opt) {
 
   generator::GateOptions gate;
   if (!opt.candidate.empty()) gate.candidate = opt.candidate;
+  // Real QEMU judges an Arm policy unless the runtime's tables are asked for.
+  const bool qemu = opt.rules.empty() ? analysis.judgedOnQemu() && opt.compat.empty() : opt.rules == "qemu";
+  gate.rules = qemu ? generator::GateRules::Qemu : generator::GateRules::Runtime;
+  if (qemu && !opt.suggest.empty())
+    throw CommandError(kGateUsage, "--suggest writes runtime compat entries; under QEMU's rules the fix is "
+                                   "`regcompat gen --qemu` (use --rules runtime for compat entries)");
   std::map<std::string, CurrentFile> current;
   if (!opt.compat.empty()) {
     current = loadCurrent(opt.compat);
@@ -148,6 +157,12 @@ void addCheckCommand(CLI::App &app, int &exitCode) {
   cmd->add_option("--compat", opt->compat,
                   "Judge migrations under these compat files (files, or directories of "
                   "<machine-type>.yaml) instead of without tables; repeatable");
+  cmd->add_option("--rules", opt->rules,
+                  "qemu: real QEMU's loader of each destination release judges (loads as is / under the "
+                  "release's own tolerances / with the generated tolerances / needs what QEMU cannot "
+                  "express); runtime: regcompat's runtime merge, as VMMs embedding the runtime library "
+                  "load. Default: qemu for an arm64 policy without --compat, else runtime")
+      ->check(CLI::IsMember({"qemu", "runtime"}));
   cmd->add_option("--suggest", opt->suggest,
                   "Write the fixing table entries as a unified diff against the compat files "
                   "(new files when there are none) to this file ('-': stdout); apply with "

@@ -113,7 +113,9 @@ void run(const ReportOptions &opt) {
   if (opt.out == "-" && opt.json == "-") throw CommandError(kExitUsage, "only one output may be '-' (standard output)");
   const GenerationInputs inputs = loadGenerationInputs(opt.db, opt.policy, !opt.no_pools);
   const generator::Analysis &analysis = *inputs.analysis;
-  const generator::GateOptions gate_options;
+  generator::GateOptions gate_options;
+  // One verdict: the report shows the gate `regcompat check` gives by default.
+  if (analysis.judgedOnQemu()) gate_options.rules = generator::GateRules::Qemu;
   auto gate = generator::runGate(analysis, gate_options);
   if (!gate) throw CommandError(kExitInternal, gate.error());
 

@@ -40,6 +40,8 @@ const MachineTypeResult *Analysis::find(std::string_view machine_type) const {
   return nullptr;
 }
 
+bool Analysis::judgedOnQemu() const { return set != nullptr && set->policy->architecture == "arm64"; }
+
 Result<Analysis> analyze(const PlatformSet &set, const AnalysisOptions &options) {
   Analysis analysis;
   analysis.set = &set;
@@ -51,10 +53,18 @@ Result<Analysis> analyze(const PlatformSet &set, const AnalysisOptions &options)
       return fail("the computed table of " + graphs[i].name() +
                   " is not a valid runtime table: " + runtime_table.error());
     MachineTypeResult result{std::move(graphs[i]), std::move(tables[i]),
-                             std::move(runtime_table).value(), {}, {}};
+                             std::move(runtime_table).value(), {}, {}, {}};
     result.verdicts = verifyEdges(set, result.graph, result.runtime_table);
     if (options.pools) result.pools = findPools(set, result.graph, result.runtime_table);
     analysis.machine_types.push_back(std::move(result));
+  }
+  if (analysis.judgedOnQemu()) {
+    // After every table: QEMU registers tolerances per CPU class, the union
+    // over the machine types.
+    const GeneratedTolerances generated = generatedQemuTolerances(analysis);
+    for (MachineTypeResult &m : analysis.machine_types)
+      for (const MigrationEdge &edge : m.graph.edges)
+        m.qemu.push_back(judgeOnQemu(set, set.platforms[edge.source], set.platforms[edge.dest], generated));
   }
   return analysis;
 }

@@ -1,6 +1,7 @@
-// The migration matrices of the HTML report: the analysis' own verdicts
-// (EdgeVerdict, the runtime's merge) per required migration, nothing
-// re-derived.
+// The migration matrices of the HTML report: the analysis' own verdicts per
+// required migration, nothing re-derived: the runtime's merge (EdgeVerdict)
+// and, for Arm policies, real QEMU's loader (QemuEdgeVerdict, the verdict
+// the release gate gives by default), side by side in each cell.
 #include <map>
 #include <utility>
 #include <vector>
@@ -23,6 +24,26 @@ constexpr Status kLoadsWithTable{"loads-with-table", "T", "fails without a table
 constexpr Status kFails{"fails", "&#x2717;", "fails even with the computed table"};
 constexpr Status kNotRequired{"not-required", "", "not a migration the policy requires"};
 constexpr Status kSamePlatform{"same-platform", "&#x2014;", "source and destination are one platform"};
+
+constexpr Status kQemuAsIs{"loads-as-is", "&#x2713;", "QEMU: loads as is"};
+constexpr Status kQemuOwn{"loads-under-own-tolerances", "O",
+                          "QEMU: loads under the destination release's own tolerances"};
+constexpr Status kQemuGenerated{"fixed-by-generated-tolerances", "G",
+                                "QEMU: loads once the generated tolerances are registered"};
+constexpr Status kQemuInexpressible{"inexpressible", "&#x2717;",
+                                    "QEMU: no tolerance makes it load (changed constant, length cap, removed register)"};
+constexpr Status kQemuUnjudged{"unjudged", "?", "QEMU: no loader model for the destination release"};
+
+const Status &qemuStatusOf(const QemuEdgeVerdict &v) {
+  switch (v.kind) {
+    case QemuVerdictKind::LoadsAsIs: return kQemuAsIs;
+    case QemuVerdictKind::LoadsUnderOwnTolerances: return kQemuOwn;
+    case QemuVerdictKind::FixedByGeneratedTolerances: return kQemuGenerated;
+    case QemuVerdictKind::Inexpressible: return kQemuInexpressible;
+    case QemuVerdictKind::Unjudged: break;
+  }
+  return kQemuUnjudged;
+}
 
 const Status &statusOf(const EdgeVerdict &v) {
   if (!v.with_table.loads) return kFails;
@@ -55,6 +76,11 @@ std::string_view cellStatusLegend() {
     for (const Status *s : {&kLoads, &kLoadsWithTable, &kFails, &kNotRequired, &kSamePlatform})
       out += std::string("<li><span class=\"cell ") + s->name + "\">" + s->symbol + "</span> " + s->name +
              ": " + s->meaning + "</li>\n";
+    out += "</ul>\n<p>In Arm policies each required cell also shows, after a slash, real QEMU's verdict (the "
+           "release gate's):</p>\n<ul class=\"legend\">\n";
+    for (const Status *s : {&kQemuAsIs, &kQemuOwn, &kQemuGenerated, &kQemuInexpressible})
+      out += std::string("<li><span class=\"qemu ") + s->name + "\">" + s->symbol + "</span> " + s->name +
+             ": " + s->meaning + "</li>\n";
     return out + "</ul>\n";
   }();
   return legend;
@@ -85,6 +111,7 @@ std::string migrationMatrices(const Analysis &analysis, const MachineTypeResult 
         const Status *status = &kNotRequired;
         std::string tooltip = source.id + " -> " + dest.id;
         std::string direction;
+        const Status *qemu = nullptr;
         if (s == d) {
           status = &kSamePlatform;
         } else if (auto it = edge_of.find({s, d}); it != edge_of.end()) {
@@ -94,6 +121,11 @@ std::string migrationMatrices(const Analysis &analysis, const MachineTypeResult 
           tooltip += " (" + direction + "): " + status->meaning;
           if (auto r = reasons.find(e); r != reasons.end())
             for (const std::string &line : r->second) tooltip += "\n" + line;
+          if (e < m.qemu.size()) {
+            qemu = &qemuStatusOf(m.qemu[e]);
+            tooltip += "\n" + std::string(qemu->meaning);
+            for (const std::string &line : qemuVerdictLines(set, m.qemu[e])) tooltip += "\n" + line;
+          }
         } else {
           tooltip += ": " + std::string(status->meaning);
         }
@@ -101,8 +133,12 @@ std::string migrationMatrices(const Analysis &analysis, const MachineTypeResult 
                attr("id", "cell-" + idPart(m.graph.name()) + "-" + idPart(source.id) + "-" + idPart(dest.id)) +
                attr("data-machine-type", m.graph.name()) + attr("data-source", source.id) +
                attr("data-dest", dest.id) + attr("data-status", status->name) +
-               (direction.empty() ? std::string() : attr("data-direction", direction)) + attr("title", tooltip) +
-               ">" + status->symbol + "</td>";
+               (direction.empty() ? std::string() : attr("data-direction", direction)) +
+               (qemu ? attr("data-qemu", qemu->name) : std::string()) + attr("title", tooltip) + ">" +
+               status->symbol +
+               (qemu ? std::string("/<span class=\"qemu ") + qemu->name + "\">" + qemu->symbol + "</span>"
+                     : std::string()) +
+               "</td>";
       }
       out += "</tr>\n";
     }

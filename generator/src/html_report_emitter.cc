@@ -69,6 +69,16 @@ std::string summaryTable(const Analysis &analysis) {
 std::string gateVerdict(const GateReport &gate, bool under_current_tables) {
   const int bits = gate.exitBits();
   const char *verdict = (bits & kGateIncompatible) ? "incompatible" : (bits & kGateChange) ? "change" : "pass";
+  if (gate.rules == GateRules::Qemu)
+    return "<p>Release gate: <span class=\"verdict " + std::string(verdict) + "\" id=\"gate-verdict\"" +
+           attr("data-exit-status", static_cast<std::uint64_t>(bits)) + attr("data-rules", "qemu") + ">" + verdict +
+           " (exit status " + std::to_string(bits) + ")</span></p>\n<p>Judged by real QEMU's loader of each "
+           "destination release: " + count(gate.checked) + " required migrations checked, " +
+           count(gate.qemuCount(QemuVerdictKind::LoadsAsIs)) + " load as is, " +
+           count(gate.qemuCount(QemuVerdictKind::LoadsUnderOwnTolerances)) +
+           " load under the release's own tolerances, " +
+           count(gate.qemuCount(QemuVerdictKind::FixedByGeneratedTolerances)) + " need the generated tolerances, " +
+           count(gate.qemuCount(QemuVerdictKind::Inexpressible)) + " need what QEMU cannot express.</p>\n";
   std::size_t fixable = 0;
   for (const BrokenMigration &b : gate.broken) fixable += b.fixable ? 1 : 0;
   return "<p>Release gate: <span class=\"verdict " + std::string(verdict) + "\" id=\"gate-verdict\"" +
@@ -82,8 +92,31 @@ std::string gateVerdict(const GateReport &gate, bool under_current_tables) {
 
 // Per machine type, the registers that break its migrations as the gate
 // judged them, with the entry that fixes each (or why none can).
+std::string qemuGateSection(const Analysis &analysis, const GateReport &gate) {
+  const PlatformSet &set = *analysis.set;
+  std::string out = "<section id=\"gate\"" + attr("data-exit-status", static_cast<std::uint64_t>(gate.exitBits())) +
+                    attr("data-rules", "qemu") + ">\n<h2>Release gate: the registers that break migrations</h2>\n";
+  out += "<p>Every required migration that does not load as is on real QEMU, judged by the destination "
+         "release's loader (docs/qemu-cpreg-migration.md), with what it relies on or what stops it.</p>\n";
+  out += "<table class=\"qemu-gate\">\n<tr><th>machine type</th><th>source</th><th>destination</th>"
+         "<th>verdict</th><th>detail</th></tr>\n";
+  for (const QemuJudgedMigration &j : gate.qemu) {
+    const QemuEdgeVerdict &v = *j.verdict;
+    if (v.kind == QemuVerdictKind::LoadsAsIs) continue;
+    const MachineTypeResult &m = analysis.machine_types[j.machine_type];
+    const MigrationEdge &edge = m.graph.edges[j.edge];
+    std::string detail;
+    for (const std::string &line : qemuVerdictLines(set, v)) detail += escape(line) + "<br>";
+    out += "<tr" + attr("data-verdict", std::string(toString(v.kind))) + "><td>" + escape(m.graph.name()) +
+           "</td><td>" + escape(set.platforms[edge.source].id) + "</td><td>" + escape(set.platforms[edge.dest].id) +
+           "</td><td>" + escape(std::string(qemuVerdictText(v.kind))) + "</td><td>" + detail + "</td></tr>\n";
+  }
+  return out + "</table>\n</section>\n";
+}
+
 std::string gateSection(const Analysis &analysis, const GateReport &gate) {
   const PlatformSet &set = *analysis.set;
+  if (gate.rules == GateRules::Qemu) return qemuGateSection(analysis, gate);
   std::string out = "<section id=\"gate\"" + attr("data-exit-status", static_cast<std::uint64_t>(gate.exitBits())) +
                     ">\n<h2>Release gate: the registers that break migrations</h2>\n";
   if (gate.broken.empty()) return out + "<p>No required migration fails.</p>\n</section>\n";

@@ -108,6 +108,17 @@ std::vector<QemuTolerance> builtinTcgTolerances(QemuLoader loader) {
   return {};
 }
 
+std::vector<QemuTolerance> builtinKvmHostTolerances(QemuLoader loader) {
+  if (loader != QemuLoader::Tolerant) return {};
+  return {
+      QemuTolerance{0x603000000013c103ull, 0, 0, QemuToleranceKind::NotOnBothEnds},  // TCR2_EL1
+      QemuTolerance{0x603000000013c512ull, 0, 0, QemuToleranceKind::NotOnBothEnds},  // PIRE0_EL1
+      QemuTolerance{0x603000000013c513ull, 0, 0, QemuToleranceKind::NotOnBothEnds},  // PIR_EL1
+      // KVM_REG_ARM_VENDOR_HYP_BMAP_2: only when 0 (no vendor service offered).
+      QemuTolerance{0x6030000000160003ull, ~0ull, 0, QemuToleranceKind::OnlySrcTestValue},
+  };
+}
+
 QemuLoadPrediction predictQemuLoad(const QemuLoadInput &in) {
   QemuLoadPrediction out;
   out.incoming_count = static_cast<std::uint32_t>(in.incoming.size());

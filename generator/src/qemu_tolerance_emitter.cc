@@ -18,6 +18,7 @@
 #include "emit_common.h"
 #include "identifiers.h"
 #include "regcompat/generator/emitters.h"
+#include "regcompat/generator/qemu_verdict.h"
 
 namespace regcompat::generator {
 namespace {
@@ -68,24 +69,9 @@ Result<std::string> qemuMacro(RegisterId id) {
   return fail("no QEMU macro spells " + id.toText() + " (" + std::string(toString(id.family())) + ")");
 }
 
-struct Tolerance {
-  RegisterId id;
-  bool test_value = false;  // OnlySrcTestValue(UINT64_MAX, 0)
-  std::string label;
-  std::vector<std::string> reasons;  // "virt-10.0: ..." per machine type
-};
-
-// The CPU class a platform group stands for: "kvm" (-cpu host) or the TCG
-// model.
-std::string cpuClassOf(const std::string &group) {
-  const auto slash = group.find('/');
-  if (group.substr(0, slash) == "kvm") return "kvm";
-  return group.substr(slash + 1);
-}
-
 // The call, its arguments packed into lines of at most 80 columns: aligned
 // under the opening parenthesis where they fit, else indented by eight.
-void call(std::string &out, const Tolerance &t, const std::string &macro) {
+void call(std::string &out, const GeneratedTolerance &t, const std::string &macro) {
   const std::string head = "    arm_register_cpreg_mig_tolerance(";
   const std::vector<std::string> args = {"cpu", macro, t.test_value ? "UINT64_MAX" : "0", "0",
                                          t.test_value ? "ToleranceOnlySrcTestValue" : "ToleranceNotOnBothEnds"};
@@ -112,28 +98,9 @@ Result<std::string> emitQemuTolerances(const Analysis &analysis) {
   if (set.policy->architecture != "arm64")
     return fail("QEMU's cpreg migration tolerances exist for Arm CPUs only; the policy's architecture is " +
                 set.policy->architecture + " (QEMU migrates x86 MSRs as vmstate fields, not a register list)");
-  // class -> index -> tolerance
-  std::map<std::string, std::map<RegisterId, Tolerance>> classes;
+  const GeneratedTolerances classes = generatedQemuTolerances(analysis);
   std::vector<std::string> inexpressible;
   for (const MachineTypeResult &m : analysis.machine_types) {
-    for (const auto *entries : {&m.table.hidden, &m.table.safe_missing}) {
-      for (const TableEntry &e : *entries) {
-        // The classes whose platforms disagree on having the register.
-        std::set<std::string> where;
-        for (const std::string &g : m.graph.groups(set)) {
-          bool with = false, without = false;
-          for (std::size_t p : m.graph.group(set, g)) (set.platforms[p].find(e.id.index()) ? with : without) = true;
-          if (with && without) where.insert(cpuClassOf(g));
-        }
-        for (const std::string &c : where) {
-          Tolerance &t = classes[c][e.id];
-          t.id = e.id;
-          t.test_value = e.id.family() == Family::Arm64FirmwareBitmap;
-          t.label = registerLabel(set, e.id);
-          t.reasons.push_back(m.graph.name() + ": " + e.reason);
-        }
-      }
-    }
     for (const TableEntry &e : m.table.values)
       inexpressible.push_back(m.graph.name() + ": " + registerLabel(set, e.id) + ": " +
                               (e.kind == EntryKind::Pin ? "pin to " + hexValue(e.value) : std::string("tolerate")) +
@@ -158,8 +125,9 @@ Result<std::string> emitQemuTolerances(const Analysis &analysis) {
     std::string body;
     for (const auto &[id, t] : tolerances) {
       auto macro = qemuMacro(id);
-      if (!macro) return fail(t.label + ": " + macro.error());
-      std::vector<std::string> lines{t.label + ":"};
+      const std::string label = registerLabel(set, id);
+      if (!macro) return fail(label + ": " + macro.error());
+      std::vector<std::string> lines{label + ":"};
       lines.insert(lines.end(), t.reasons.begin(), t.reasons.end());
       body += commentBlock("    ", lines);
       call(body, t, macro.value());

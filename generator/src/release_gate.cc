@@ -80,10 +80,61 @@ std::string sideText(runtime::Side side) {
   return "?";
 }
 
+std::string migrationHeading(const PlatformSet &set, const MachineTypeResult &m, std::size_t e,
+                             const std::string &verdict) {
+  const MigrationEdge &edge = m.graph.edges[e];
+  const Platform &s = set.platforms[edge.source];
+  const Platform &d = set.platforms[edge.dest];
+  return verdict + ": " + m.graph.name() + " " + s.group() + ": " + set.products[s.product]->release + "/" +
+         s.kernel + " -> " + set.products[d.product]->release + "/" + d.kernel + " (" +
+         std::string(toString(edge.direction)) + "; source " + s.id + ", destination " + d.id + ")";
+}
+
+void indexArray(JsonWriter &json, const char *key, const std::vector<std::uint64_t> &indexes) {
+  json.key(key).beginArray();
+  for (std::uint64_t i : indexes) json.value(hex16(i));
+  json.endArray();
+}
+
+void writeQemuVerdictJson(JsonWriter &json, const std::string &machine_type, const Platform &source,
+                          const Platform &dest, const std::string &direction, const QemuEdgeVerdict &v) {
+  json.beginObject()
+      .field("machine_type", machine_type)
+      .field("source", source.id)
+      .field("dest", dest.id)
+      .field("direction", direction)
+      .field("verdict", std::string(toString(v.kind)))
+      .field("dest_release", v.dest_release)
+      .field("loader", std::string(toString(v.loader)))
+      .field("values_judged", v.values_modelled)
+      .field("failed_check", std::string(toString(v.prediction.failed)));
+  indexArray(json, "tolerated", v.prediction.tolerated);
+  indexArray(json, "needed_tolerances", v.needed_tolerances);
+  json.key("obstacles").beginArray();
+  for (const QemuObstacle &o : v.obstacles) {
+    json.beginObject().field("kind", std::string(toString(o.kind)));
+    indexArray(json, "registers", o.registers);
+    json.field("why", o.why).field("fix", o.fix).endObject();
+  }
+  json.endArray();
+  json.key("messages").beginArray();
+  for (const std::string &m : v.prediction.messages) json.value(m);
+  json.endArray().endObject();
+}
+
 } // namespace
+
+std::size_t GateReport::qemuCount(QemuVerdictKind kind) const {
+  return static_cast<std::size_t>(
+      std::count_if(qemu.begin(), qemu.end(), [&](const QemuJudgedMigration &m) { return m.verdict->kind == kind; }));
+}
 
 int GateReport::exitBits() const {
   int bits = 0;
+  for (const QemuJudgedMigration &m : qemu) {
+    if (m.verdict->kind == QemuVerdictKind::FixedByGeneratedTolerances) bits |= kGateChange;
+    if (m.verdict->kind == QemuVerdictKind::Inexpressible) bits |= kGateChange | kGateIncompatible;
+  }
   for (const BrokenMigration &b : broken) bits |= b.fixable ? kGateChange : (kGateChange | kGateIncompatible);
   return bits;
 }
@@ -108,6 +159,30 @@ Result<GateReport> runGate(const Analysis &analysis, const GateOptions &options)
                   " is no product, hypervisor or kernel release of the policy's platforms");
   }
   GateReport report;
+  report.rules = options.rules;
+  if (options.rules == GateRules::Qemu) {
+    if (!analysis.judgedOnQemu())
+      return fail("QEMU's loader is judged for Arm CPUs only; the policy's architecture is " +
+                  set.policy->architecture + " (use --rules runtime)");
+    if (options.current)
+      return fail("compat files are runtime tables; QEMU is judged under its own and the generated "
+                  "tolerances (use --rules runtime with --compat)");
+    for (std::size_t t = 0; t < analysis.machine_types.size(); ++t) {
+      const MachineTypeResult &m = analysis.machine_types[t];
+      for (std::size_t e = 0; e < m.graph.edges.size(); ++e) {
+        const MigrationEdge &edge = m.graph.edges[e];
+        if (options.candidate && !involves(set, set.platforms[edge.source], *options.candidate) &&
+            !involves(set, set.platforms[edge.dest], *options.candidate))
+          continue;
+        const QemuEdgeVerdict &v = m.qemu.at(e);
+        if (v.kind == QemuVerdictKind::Unjudged)
+          return fail(set.platforms[edge.source].id + " -> " + set.platforms[edge.dest].id + ": " + v.unjudged);
+        ++report.checked;
+        report.qemu.push_back({t, e, &v});
+      }
+    }
+    return report;
+  }
   runtime::MergeOptions merge_options;
   merge_options.name_resolver = nameResolver(set);
   for (std::size_t t = 0; t < analysis.machine_types.size(); ++t) {
@@ -179,6 +254,25 @@ Result<GateReport> runGate(const Analysis &analysis, const GateOptions &options)
 std::string renderGateText(const Analysis &analysis, const GateOptions &options, const GateReport &report) {
   const PlatformSet &set = *analysis.set;
   std::string out;
+  if (report.rules == GateRules::Qemu) {
+    for (const QemuJudgedMigration &j : report.qemu) {
+      const QemuEdgeVerdict &v = *j.verdict;
+      if (v.kind == QemuVerdictKind::LoadsAsIs) continue;
+      const MachineTypeResult &m = analysis.machine_types[j.machine_type];
+      out += migrationHeading(set, m, j.edge, std::string(qemuVerdictText(v.kind))) + "\n";
+      for (const std::string &line : qemuVerdictLines(set, v)) out += "  " + line + "\n";
+    }
+    out += "checked " + std::to_string(report.checked) + " required migrations" +
+           (options.candidate ? " involving " + *options.candidate : std::string()) +
+           " against real QEMU's loader of each destination release: " +
+           std::to_string(report.qemuCount(QemuVerdictKind::LoadsAsIs)) + " load as is, " +
+           std::to_string(report.qemuCount(QemuVerdictKind::LoadsUnderOwnTolerances)) +
+           " load under the release's own tolerances, " +
+           std::to_string(report.qemuCount(QemuVerdictKind::FixedByGeneratedTolerances)) +
+           " need the generated tolerances, " + std::to_string(report.qemuCount(QemuVerdictKind::Inexpressible)) +
+           " need what QEMU cannot express\n";
+    return out;
+  }
   const std::string judged = options.current ? "under the current compat files" : "without compat tables";
   for (const BrokenMigration &b : report.broken) {
     const MachineTypeResult &m = analysis.machine_types[b.machine_type];
@@ -220,8 +314,28 @@ std::string renderGateJson(const Analysis &analysis, const GateOptions &options,
   const PlatformSet &set = *analysis.set;
   JsonWriter json;
   json.beginObject();
+  json.field("schema_version", 1);
   json.field("policy", set.policy->name).field("database", set.database->name);
   if (options.candidate) json.field("candidate", *options.candidate);
+  json.field("rules", report.rules == GateRules::Qemu ? "qemu" : "runtime");
+  if (report.rules == GateRules::Qemu) {
+    json.field("checked", std::uint64_t{report.checked});
+    json.field("exit_status", report.exitBits());
+    json.key("counts").beginObject();
+    for (QemuVerdictKind k : {QemuVerdictKind::LoadsAsIs, QemuVerdictKind::LoadsUnderOwnTolerances,
+                              QemuVerdictKind::FixedByGeneratedTolerances, QemuVerdictKind::Inexpressible})
+      json.field(std::string(toString(k)), std::uint64_t{report.qemuCount(k)});
+    json.endObject();
+    json.key("migrations").beginArray();
+    for (const QemuJudgedMigration &j : report.qemu) {
+      const MachineTypeResult &m = analysis.machine_types[j.machine_type];
+      const MigrationEdge &edge = m.graph.edges[j.edge];
+      writeQemuVerdictJson(json, m.graph.name(), set.platforms[edge.source], set.platforms[edge.dest],
+                           std::string(toString(edge.direction)), *j.verdict);
+    }
+    json.endArray().endObject();
+    return json.take();
+  }
   json.field("judged", options.current ? "current compat files" : "without compat tables");
   json.field("checked", std::uint64_t{report.checked});
   json.field("exit_status", report.exitBits());

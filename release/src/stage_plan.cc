@@ -204,6 +204,23 @@ class Planner {
     gate.stdout_file = out("gate") / (name + ".json");
     plan_.stages.push_back(gate);
 
+    // What real QEMU's loader of each destination release says of the same
+    // migrations (loads as is / under its own tolerances / with the generated
+    // ones / inexpressible). Reported, not gating: the policy's promise
+    // between QEMU releases may be one QEMU cannot keep, which this names.
+    if (architectureOf(policy) == "arm64") {
+      Stage qemu;
+      qemu.id = "qemu-verdict:" + name;
+      qemu.title = "real QEMU's verdict for " + name;
+      qemu.inputs = {out("database"), policy};
+      qemu.after = {"database"};
+      qemu.argv = {tool(), "check", "--db", out("database").string(), "--policy", policy.string(),
+                   "--rules", "qemu", "--format", "json"};
+      qemu.stdout_file = out("gate") / (name + ".qemu.json");
+      qemu.ok_exit_codes = {4, 12};
+      plan_.stages.push_back(qemu);
+    }
+
     Stage report;
     report.id = "report:" + name;
     report.title = "HTML report for " + name;

@@ -26,8 +26,10 @@ big=$(find "$db" -type f -size +2048k)
 if [ -z "$big" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: files over 2 MiB: $big"; fi
 
 # --- check without compat tables: (a) (b) (c) (e) ---------------------------
+# The runtime's merge (VMMs that embed the runtime library); real QEMU's
+# loader is judged below.
 expect 4 "check: fixable breaks without compat tables" -- \
-  "$rc_bin" check --db "$db" --policy "$policy" --format json
+  "$rc_bin" check --db "$db" --policy "$policy" --rules runtime --format json
 json "check json: 308 checked, 180 broken, all fixable" '
 assert d["checked"] == 308 and len(d["broken"]) == 180, (d["checked"], len(d["broken"]))
 assert all(b["fixable"] for b in d["broken"])'
@@ -76,6 +78,40 @@ assert ctr["kind"] == "constant-mismatch" and ctr["side"] == "both", ctr
 bwd = {r["index"]: r for r in edges("10.0.13", "7.2", "cortex-a57")[0]["registers"]}
 assert bwd["0x40200000200e0280"]["kind"] == "not-here" and "added" in bwd["0x40200000200e0280"]["story"]
 assert any(r["kind"] == "constant-mismatch" for r in bwd.values())'
+
+# --- the same migrations judged by real QEMU's loader (the default) ----------
+expect 12 "check: real QEMU cannot load every required migration" -- \
+  "$rc_bin" check --db "$db" --policy "$policy" --format json
+json "QEMU: 88 load as is, 220 need what QEMU cannot express" '
+assert d["rules"] == "qemu" and d["schema_version"] == 1 and d["checked"] == 308, d.get("counts")
+assert d["counts"] == {"loads-as-is": 88, "loads-under-own-tolerances": 0, "fixed-by-generated-tolerances": 0, "inexpressible": 220}, d["counts"]
+M = {(m["machine_type"], m["source"], m["dest"]): m for m in d["migrations"]}
+# The issue the runtime hid: 10.2.2 refuses a 10.0.13 cortex-a57 stream (its
+# bogus DBGDTRTX is a constant only it has; the stale slot fails read-back).
+m = M[("virt-10.0", "10.0.13/6.12.107/tcg/cortex-a57", "10.2.2/6.12.107/tcg/cortex-a57")]
+assert m["verdict"] == "inexpressible" and m["failed_check"] == "read-back", m
+assert [(o["kind"], o["registers"]) for o in m["obstacles"]] == [("added-constant", ["0x40200000200e0298"])], m["obstacles"]
+# KVM 6.12 -> 7.1 under 10.0.13: the length cap, the three registers 7.1 dropped.
+m = M[("virt-10.0", "10.0.13/6.12.107/kvm/base", "10.0.13/7.1.8/kvm/base")]
+assert m["failed_check"] == "length-cap" and not m["values_judged"], m
+assert m["obstacles"][0]["kind"] == "length-cap" and m["obstacles"][0]["registers"] == ["0x603000000013c103", "0x603000000013c512", "0x603000000013c513"], m["obstacles"]
+assert "Invalid value 245 expecting positive value <= 243" in m["messages"], m["messages"]
+# 7.2 -> 10.0.13 max: CTR_EL0 changed; a changed constant is never fixed for QEMU.
+m = M[("virt-7.2", "7.2/6.12.107/tcg/max", "10.0.13/6.12.107/tcg/max")]
+assert m["verdict"] == "inexpressible", m
+kinds = {o["kind"] for o in m["obstacles"]}
+assert kinds <= {"changed-constant", "added-constant", "length-cap", "removed-register"}, kinds
+assert all(o["fix"] for o in m["obstacles"])'
+# The HTML report gives the same verdict.
+expect 0 "report under QEMU rules" -- "$rc_bin" report --db "$db" --policy "$policy" --out "$tmp/qemu.html" \
+  --json "$tmp/qemu-gate.json"
+if cmp -s "$tmp/qemu-gate.json" <("$rc_bin" check --db "$db" --policy "$policy" --format json) &&
+   grep -q 'id="gate" data-exit-status="12" data-rules="qemu"' "$tmp/qemu.html" &&
+   grep -q "88 load as is, 0 load under the release&#39;s own tolerances\|88 load as is, 0 load under the release's own tolerances" "$tmp/qemu.html"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); echo "FAIL: the report's gate is not check's QEMU verdict"; grep -n 'id="gate"' "$tmp/qemu.html" | head -3
+fi
 
 # --- (d) the generated tables ----------------------------------------------
 expect 0 "gen: every required migration loads with the tables" -- \

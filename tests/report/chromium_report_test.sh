@@ -1,7 +1,8 @@
 #!/bin/sh
 # The HTML report of the shipped real database, rendered by a real headless
 # Chromium (Debian's `chromium`): the page loads, every machine type has its
-# section, every matrix cell's status is the release gate's verdict, the
+# section, every matrix cell shows the runtime's verdict (gen's JSON) and real
+# QEMU's (the release gate's JSON), the
 # register-set plot has one bar per release's set; the screenshot is kept.
 #
 # usage: chromium_report_test.sh REGCOMPAT SOURCE_ROOT OUT_DIR
@@ -24,7 +25,8 @@ cmp "$out/report.html" "$out/report-again.html"
 # The gate's JSON the report wrote is `regcompat check --format json`'s.
 rc=0
 "$regcompat" check --db "$db" --policy "$policy" --format json >"$out/check.json" || rc=$?
-[ $rc -eq 4 ] || { echo "FAIL: regcompat check exited $rc, expected 4 (tables fix every breakage)"; exit 1; }
+# Real QEMU's loaders (7.2 .. 10.2) cannot load 220 of the 308: exit 12.
+[ $rc -eq 12 ] || { echo "FAIL: regcompat check exited $rc, expected 12 (QEMU cannot express some fixes)"; exit 1; }
 cmp "$out/gate.json" "$out/check.json"
 if [ ! -x "$chromium" ]; then
   echo "FAIL: $chromium is not installed (scripts/install-deps installs chromium)"

@@ -113,13 +113,13 @@ TEST_F(GeneratorCli, BadPolicyNamesFileLineAndColumn) {
 }
 
 TEST_F(GeneratorCli, CheckExitBits) {
-  CommandRun r = run(rc() + " check" + sampleArgs());
+  CommandRun r = run(rc() + " check" + sampleArgs() + " --rules runtime");
   EXPECT_EQ(r.status, 4) << r.output;  // change: the generated tables fix every failure
   EXPECT_NE(r.output.find("BROKEN virt-10.0 tcg/max: 10.2.2/6.12 -> 10.0.13/6.12 (backward;"), std::string::npos);
   EXPECT_NE(r.output.find("fix: x-mig-hidden-regs += 0x40200000200e0298 in virt-10.0"), std::string::npos);
   r = run(rc() + " check" + sampleArgs() + " --compat " + quote(testing::sourceDir() / "database" / "sample-generated"));
   EXPECT_EQ(r.status, 0) << r.output;
-  r = run(rc() + " check" + sampleArgs() + " --candidate 7.1 --format json");
+  r = run(rc() + " check" + sampleArgs() + " --rules runtime --candidate 7.1 --format json");
   EXPECT_EQ(r.status, 4) << r.output;
   EXPECT_NE(r.output.find("\"candidate\": \"7.1\""), std::string::npos);
   r = run(rc() + " check" + sampleArgs() + " --candidate 99.0");
@@ -139,13 +139,40 @@ TEST_F(GeneratorCli, CheckExitBits) {
   std::FILE *f = std::fopen(policy.c_str(), "w");
   std::fputs(text.c_str(), f);
   std::fclose(f);
-  r = run(rc() + " check --db " + quote(testing::sourceDir() / "database" / "sample") + " --policy " + quote(policy));
+  r = run(rc() + " check --rules runtime --db " + quote(testing::sourceDir() / "database" / "sample") + " --policy " + quote(policy));
   EXPECT_EQ(r.status, 12) << r.output;
   EXPECT_NE(r.output.find("BROKEN (no table fixes it) virt-10.0 kvm/base: 10.0.13/7.1 -> 10.0.13/6.12"), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("no fix: guest state"), std::string::npos);
   r = run(rc() + " gen --db " + quote(testing::sourceDir() / "database" / "sample") + " --policy " + quote(policy));
   EXPECT_EQ(r.status, 1) << r.output;
+}
+
+TEST_F(GeneratorCli, CheckJudgesByQemuByDefault) {
+  // An Arm policy without --compat: real QEMU's loader of each destination
+  // release judges. The sample's releases (7.2 .. 10.2) all cap the incoming
+  // list at their own length and cannot skip a register they lack.
+  CommandRun r = run(rc() + " check" + sampleArgs());
+  EXPECT_EQ(r.status, 12) << r.output;
+  EXPECT_NE(r.output.find("needs what QEMU cannot express: virt-10.0 tcg/max: 10.2.2/6.12 -> 10.0.13/6.12 (backward;"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("against real QEMU's loader of each destination release"), std::string::npos);
+  r = run(rc() + " check" + sampleArgs() + " --format json");
+  EXPECT_EQ(r.status, 12);
+  EXPECT_NE(r.output.find("\"rules\": \"qemu\""), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"schema_version\": 1"), std::string::npos);
+  // Compat files are runtime tables: with them the runtime judges.
+  r = run(rc() + " check" + sampleArgs() + " --compat " + quote(testing::sourceDir() / "database" / "sample-generated"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  r = run(rc() + " check" + sampleArgs() + " --rules qemu --compat " +
+          quote(testing::sourceDir() / "database" / "sample-generated"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("compat files are runtime tables"), std::string::npos) << r.output;
+  r = run(rc() + " check" + sampleArgs() + " --suggest -");
+  EXPECT_EQ(r.status, 2) << r.output;
+  r = run(rc() + " check" + sampleArgs() + " --rules kvm");
+  EXPECT_EQ(r.status, 2) << r.output;
 }
 
 TEST_F(GeneratorCli, SuggestedPatchAppliesAndPassesTheGate) {

@@ -129,8 +129,12 @@ TEST(PipelinePlan, OrdersStagesFromDatabaseToReport) {
   const Plan plan = planPipeline(c.value(), o);
   std::vector<std::string> ids;
   for (const auto &s : plan.stages) ids.push_back(s.id);
-  EXPECT_EQ(ids, (std::vector<std::string>{"database", "generate:p", "gate:p", "report:p"}));
+  // An arm64 policy (the architecture of a policy that cannot be read) also
+  // gets real QEMU's verdict, which reports without gating.
+  EXPECT_EQ(ids, (std::vector<std::string>{"database", "generate:p", "gate:p", "qemu-verdict:p", "report:p"}));
   EXPECT_EQ(plan.stages[2].stdout_file, fs::path("/out/gate/p.json"));
+  EXPECT_EQ(plan.stages[3].stdout_file, fs::path("/out/gate/p.qemu.json"));
+  EXPECT_EQ(plan.stages[3].ok_exit_codes, (std::vector<int>{4, 12}));
 }
 
 TEST(StageRunner, SkipsUnchangedStagesAndRerunsWhenAnInputChanges) {

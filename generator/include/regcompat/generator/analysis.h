@@ -11,6 +11,7 @@
 #include "regcompat/generator/platform_graph.h"
 #include "regcompat/generator/platform_set.h"
 #include "regcompat/generator/pool_finder.h"
+#include "regcompat/generator/qemu_verdict.h"
 #include "regcompat/result.h"
 #include "regcompat/runtime/compat_table.h"
 
@@ -22,6 +23,9 @@ struct MachineTypeResult {
   runtime::CompatTable runtime_table; // table.toRuntime()
   std::vector<EdgeVerdict> verdicts;  // per graph.edges entry
   std::vector<Pool> pools;
+  // Per graph.edges entry, real QEMU's verdict (arm64 policies; empty for
+  // others: QEMU migrates x86 MSRs as vmstate fields, not a register list).
+  std::vector<QemuEdgeVerdict> qemu;
 
   std::size_t brokenWithout() const;  // required migrations failing without a table
   std::size_t brokenWith() const;     // ... failing with the computed table
@@ -35,6 +39,7 @@ struct Analysis {
   std::size_t brokenWithout() const;
   std::size_t brokenWith() const;
   const MachineTypeResult *find(std::string_view machine_type) const;
+  bool judgedOnQemu() const;  // the machine types carry QEMU verdicts
 };
 
 struct AnalysisOptions {

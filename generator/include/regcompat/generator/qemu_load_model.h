@@ -54,6 +54,11 @@ struct QemuTolerance {
 // v7+ CPU (target/arm/helper.c).
 std::vector<QemuTolerance> builtinTcgTolerances(QemuLoader loader);
 
+// The tolerances 11.1 registers itself for -cpu host under KVM
+// (target/arm/cpu64.c): TCR2_EL1, PIRE0_EL1 and PIR_EL1 ToleranceNotOnBothEnds,
+// KVM_REG_ARM_VENDOR_HYP_BMAP_2 ToleranceOnlySrcTestValue(UINT64_MAX, 0).
+std::vector<QemuTolerance> builtinKvmHostTolerances(QemuLoader loader);
+
 struct QemuRegisterValue {
   std::uint64_t index = 0;
   std::uint64_t value = 0;

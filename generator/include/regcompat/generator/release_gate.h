@@ -30,7 +30,14 @@ enum GateBits : int {
   kGateIncompatible = 8,
 };
 
+// Whose loader judges a migration: real QEMU's (the destination release's
+// own rules, qemu_verdict.h) or regcompat's runtime merge (for VMMs that
+// embed the runtime library, and for x86, where QEMU's MSR loading is not a
+// register list).
+enum class GateRules { Qemu, Runtime };
+
 struct GateOptions {
+  GateRules rules = GateRules::Runtime;
   // Only migrations from or to this release: a product release, a
   // hypervisor release or a kernel release of the policy.
   std::optional<std::string> candidate;
@@ -59,8 +66,20 @@ struct BrokenMigration {
   bool fixable = false;  // the generated table makes it load (runtime merge)
 };
 
+// One required migration as real QEMU judges it (GateRules::Qemu).
+struct QemuJudgedMigration {
+  std::size_t machine_type = 0;  // Analysis::machine_types index
+  std::size_t edge = 0;          // MachineTypeGraph::edges index
+  const QemuEdgeVerdict *verdict = nullptr;  // in the analysis
+};
+
 struct GateReport {
+  GateRules rules = GateRules::Runtime;
   std::size_t checked = 0;  // required migrations looked at
+  // GateRules::Qemu: every checked migration, with QEMU's verdict.
+  std::vector<QemuJudgedMigration> qemu;
+  std::size_t qemuCount(QemuVerdictKind kind) const;
+  // GateRules::Runtime: the migrations the runtime merge refuses.
   std::vector<BrokenMigration> broken;
   // Per machine type with a fixable broken migration: the current compat
   // file (or an empty one) plus the entries that fix them, in analysis order.
@@ -68,8 +87,10 @@ struct GateReport {
   int exitBits() const;
 };
 
-// Fails when the candidate names no release of the policy, or a current
-// compat file is not a valid runtime table.
+// Fails when the candidate names no release of the policy, a current compat
+// file is not a valid runtime table, or (Qemu rules) the policy is not an
+// Arm one, compat files are given, or a destination release has no modelled
+// loader.
 Result<GateReport> runGate(const Analysis &analysis, const GateOptions &options);
 
 // "x-mig-hidden-regs += 0x40200000200e0298", "pin 0x... = 0x1", ...
