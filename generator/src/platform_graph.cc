@@ -108,7 +108,9 @@ std::vector<MachineTypeGraph> buildGraphs(const PlatformSet &set) {
     }
     if (found) {
       for (std::size_t p = 0; p < set.platforms.size(); ++p)
-        if (set.platforms[p].product >= g.baseline_product) g.platforms.push_back(p);
+        if (set.platforms[p].product >= g.baseline_product &&
+            (set.platforms[p].machine_type.empty() || set.platforms[p].machine_type == m->name))
+          g.platforms.push_back(p);
     }
     std::vector<MigrationGraph::vertex_descriptor> vertex;
     for (std::size_t i = 0; i < g.platforms.size(); ++i)

@@ -41,6 +41,34 @@ std::vector<RegisterId> resolveRegister(const db::Database &database, std::strin
   return out;
 }
 
+bool marksConstants(const db::RegisterSet &set) {
+  return std::any_of(set.registers.begin(), set.registers.end(),
+                     [](const db::RegisterEntry &e) { return e.hasFlag("const"); });
+}
+
+// A set probed from a real binary marks no constant: take which registers are
+// constants from the newest QEMU release at or before `release` whose source
+// extraction of the same CPU model marks them (an ID register stays an
+// ARM_CP_CONST from one release to the next; a register that set lacks is
+// taken as writable).
+void applyInheritedConstness(const db::Database &database, const std::string &release, Platform &platform) {
+  if (marksConstants(*platform.set)) return;
+  const db::RegisterSet *best = nullptr;
+  for (const db::RegisterSet &s : database.sets) {
+    if (s.key.component != "qemu" || s.key.arch != platform.set->key.arch || s.key.accelerator != "tcg" ||
+        s.key.profile != platform.cpu_model || db::compareVersions(s.key.release, release) > 0 || !marksConstants(s))
+      continue;
+    if (best == nullptr || db::compareVersions(s.key.release, best->key.release) > 0) best = &s;
+  }
+  if (best == nullptr) return;
+  platform.constness_from = best;
+  for (runtime::LocalRegister &r : platform.registers) {
+    auto e = std::find_if(best->registers.begin(), best->registers.end(),
+                          [&](const db::RegisterEntry &x) { return x.id.index() == r.index; });
+    r.is_constant = e != best->registers.end() && e->hasFlag("const");
+  }
+}
+
 } // namespace
 
 const std::string &Platform::componentRelease(const std::vector<const Product *> &products) const {
@@ -122,27 +150,62 @@ db::Outcome<PlatformSet> bindPolicy(const Policy &policy, const db::Database &da
                          a->name == "kvm" ? kernel : p.hypervisor, policy.architecture, a->name,
                          model};
           const db::RegisterSet *rs = database.findSet(key);
-          if (!rs) {
+          // Machine-type-specific sets (TCG: QEMU's), for the machine types
+          // this product runs.
+          std::vector<std::pair<const MachineTypeSpec *, const db::RegisterSet *>> per_machine;
+          bool any_specific = false;
+          if (a->name == "tcg") {
+            for (const MachineTypeSpec &mt : policy.machine_types) {
+              if (db::compareVersions(p.release, mt.introduced) < 0) continue;
+              db::SetKey specific = key;
+              specific.profile = model + "@" + mt.name;
+              const db::RegisterSet *ms = database.findSet(specific);
+              any_specific = any_specific || ms != nullptr;
+              per_machine.emplace_back(&mt, ms ? ms : rs);
+            }
+          }
+          const bool kernel_independent = a->name == "tcg";
+          auto report_missing = [&](const std::string &message) {
             // Report each missing set once, at the CPU model.
-            const std::string message = "product " + p.release + " on linux " + kernel +
-                                        " with " + a->name + " CPU model " + model +
-                                        ": the database has no register set " + key.toString();
-            const bool kernel_independent = a->name == "tcg";
             if (!kernel_independent || kernel == kernels.front())
               diagnostics.push_back(at(policy, a->model_positions[m], message));
+          };
+          auto add = [&](const db::RegisterSet *from, const std::string &machine_type) {
+            Platform platform;
+            platform.id = p.release + "/" + kernel + "/" + a->name + "/" + model +
+                          (machine_type.empty() ? "" : "@" + machine_type);
+            platform.product = rank;
+            platform.kernel = kernel;
+            platform.accelerator = a->name;
+            platform.cpu_model = model;
+            platform.machine_type = machine_type;
+            platform.set = from;
+            platform.registers = toLocalRegisters(*from);
+            std::sort(platform.registers.begin(), platform.registers.end(),
+                      [](const auto &x, const auto &y) { return x.index < y.index; });
+            if (a->name == "tcg") applyInheritedConstness(database, p.hypervisor, platform);
+            set.platforms.push_back(std::move(platform));
+          };
+          if (any_specific) {
+            for (const auto &[mt, from] : per_machine) {
+              if (from == nullptr) {
+                db::SetKey specific = key;
+                specific.profile = model + "@" + mt->name;
+                report_missing("product " + p.release + " with " + a->name + " CPU model " + model +
+                               " under machine type " + mt->name + ": the database has neither " +
+                               specific.toString() + " nor " + key.toString());
+                continue;
+              }
+              add(from, mt->name);
+            }
             continue;
           }
-          Platform platform;
-          platform.id = p.release + "/" + kernel + "/" + a->name + "/" + model;
-          platform.product = rank;
-          platform.kernel = kernel;
-          platform.accelerator = a->name;
-          platform.cpu_model = model;
-          platform.set = rs;
-          platform.registers = toLocalRegisters(*rs);
-          std::sort(platform.registers.begin(), platform.registers.end(),
-                    [](const auto &x, const auto &y) { return x.index < y.index; });
-          set.platforms.push_back(std::move(platform));
+          if (!rs) {
+            report_missing("product " + p.release + " on linux " + kernel + " with " + a->name + " CPU model " +
+                           model + ": the database has no register set " + key.toString());
+            continue;
+          }
+          add(rs, "");
         }
       }
     }

@@ -37,6 +37,9 @@ expect 0 "QEMU verdict JSON parses" -- cat "$out/gate/real-policy.qemu.json"
 json "QEMU verdict: 88 load as is, 220 need what QEMU cannot express" "
 assert d['rules'] == 'qemu' and d['checked'] == 308 and d['exit_status'] == 12, d['counts']
 assert d['counts'] == {'loads-as-is': 88, 'loads-under-own-tolerances': 0, 'fixed-by-generated-tolerances': 0, 'inexpressible': 220}, d['counts']"
+expect 0 "Debian policy's QEMU verdict" -- cat "$out/gate/debian-policy.qemu.json"
+json "Debian policy: all four verdicts (11.1.3 has tolerances)" "
+assert d['counts'] == {'loads-as-is': 88, 'loads-under-own-tolerances': 12, 'fixed-by-generated-tolerances': 40, 'inexpressible': 168}, d['counts']"
 if [ -e "$out/gate/real-policy-x86.qemu.json" ]; then failed=$((failed + 1)); echo "FAIL: an x86 policy got a QEMU verdict"; else passed=$((passed + 1)); fi
 
 expect 0 "second run" -- "$rc_bin" pipeline run "$tmp/p.yaml" --out "$out" --no-probe --format json

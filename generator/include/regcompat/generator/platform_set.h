@@ -6,6 +6,14 @@
 // Its register list comes from the accelerator's component (POLICY.md,
 // "Platforms"): under tcg QEMU's set qemu/<hypervisor>/<arch>/tcg/<model>,
 // under kvm the kernel's set linux/<kernel>/<arch>/kvm/<profile>.
+//
+// One binary presents different values under different machine types (the
+// machine's compat properties: QEMU 10.x `max` has QARMA5 under virt-7.2,
+// QARMA3 under virt-10.0), and a set probed from a real binary says which:
+// qemu/<hypervisor>/<arch>/tcg/<model>@<machine>. Where the database holds
+// such sets for a product, its TCG platforms are split per machine type (the
+// platform stands for that machine type only, "...@virt-10.0"); a machine
+// type without its own set uses the machine-independent one.
 #pragma once
 
 #include <cstddef>
@@ -28,7 +36,13 @@ struct Platform {
   std::string kernel;
   std::string accelerator;
   std::string cpu_model;
+  // Empty: the platform serves every machine type; else only this one.
+  std::string machine_type;
   const db::RegisterSet *set = nullptr;
+  // Where is_constant came from when the set itself marks no constant (a
+  // probed set: a stream does not say which registers are constants): the
+  // newest older QEMU release's source extraction of the same CPU model.
+  const db::RegisterSet *constness_from = nullptr;
   runtime::LocalRegisterList registers;  // toLocalRegisters(*set), sorted by index
 
   // "tcg/max": platforms migrate only within their group.
