@@ -136,6 +136,13 @@ class Planner {
       matrix.argv.push_back("--peer");
       matrix.argv.push_back(p.suite + "=" + p.release);
     }
+    // The gate's QEMU verdict on each arm64 policy, held against the same loads.
+    for (const fs::path &policy : c_.policies) {
+      if (architectureOf(policy) != "arm64") continue;
+      matrix.inputs.push_back(policy);
+      matrix.argv.push_back("--gate-policy");
+      matrix.argv.push_back(policy.string());
+    }
     matrix.outputs = {dir / "matrix.json", dir / "matrix.md"};
     matrix.exclusive = true;  // runs its own parallel loads
     plan_.stages.push_back(matrix);

@@ -333,6 +333,11 @@ TEST(PipelineConfig, QemuPeersAndTheirStages) {
             (std::vector<std::string>{"/src/release/qemu-peers", "trixie=10.0.13", "sid=11.1.3"}));
   ASSERT_NE(find("real-qemu-matrix"), plan.stages.end());
   EXPECT_EQ(find("real-qemu-matrix")->after, (std::vector<std::string>{"qemu-peers", "database"}));
+  // The gate's verdict on the (arm64) policy is held against the same loads.
+  const auto &argv = find("real-qemu-matrix")->argv;
+  auto gate = std::find(argv.begin(), argv.end(), "--gate-policy");
+  ASSERT_NE(gate, argv.end());
+  EXPECT_EQ(*(gate + 1), c->policies.at(0).string());
   auto bad = loadPipelineConfigFromString(kMinimal + R"(qemu_peers:
   - {suite: sid, release: "11.x"}
   - {suite: sid, release: "11.1.3", mirror: x}
