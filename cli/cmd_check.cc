@@ -47,9 +47,9 @@ struct CurrentFile {
 };
 
 std::string readText(const std::filesystem::path &path) {
-  auto text = db::readWholeFile(path);
-  if (!text) throw CommandError(kGateError, "cannot read " + path.string());
-  return *std::move(text);
+  auto text = db::readInputFile(path);
+  if (!text) throw CommandError(kGateError, text.error());
+  return std::move(text).value();
 }
 
 // Every compat file named by --compat: files, or directories of *.yaml files.

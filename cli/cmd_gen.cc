@@ -44,16 +44,27 @@ bool isIdentifier(const std::string &text, bool allow_scope) {
   return !start;
 }
 
-// Writes `text` to `path` ("-": standard output) without ever leaving a
-// half-written file.
-void writeOutput(const std::string &path, const std::string &text) {
-  if (path == "-") {
-    std::cout << text;
-    return;
+// Every output of one run: written all or none (db::writeFilesAtomically),
+// standard output ("-") last, once every file is in place.
+class Outputs {
+ public:
+  void add(const std::string &path, std::string text) {
+    if (path == "-") {
+      stdout_ = std::move(text);
+      return;
+    }
+    files_.push_back({path, std::move(text)});
   }
-  auto written = db::writeFileAtomically(path, text);
-  if (!written) throw CommandError(kExitBadInput, "cannot write " + path + ": " + written.error());
-}
+  void write() {
+    auto written = db::writeFilesAtomically(files_);
+    if (!written) throw CommandError(kExitOutput, "cannot write the outputs (none was written): " + written.error());
+    std::cout << stdout_;
+  }
+
+ private:
+  std::vector<db::FileToWrite> files_;
+  std::string stdout_;
+};
 
 bool run(const GenOptions &opt) {
   if (!isIdentifier(opt.cpp_namespace, true))
@@ -70,29 +81,35 @@ bool run(const GenOptions &opt) {
 
   generator::HeaderOptions cpp{opt.cpp_namespace, opt.with_register_sets};
   generator::HeaderOptions c{opt.c_prefix, opt.with_register_sets};
-  if (!opt.cpp_header.empty()) writeOutput(opt.cpp_header, generator::emitCppHeader(analysis, cpp));
-  if (!opt.c_header.empty()) writeOutput(opt.c_header, generator::emitCHeader(analysis, c));
+  Outputs outputs;
+  if (!opt.cpp_header.empty()) outputs.add(opt.cpp_header, generator::emitCppHeader(analysis, cpp));
+  if (!opt.c_header.empty()) outputs.add(opt.c_header, generator::emitCHeader(analysis, c));
   if (!opt.qemu.empty()) {
     auto tolerances = generator::emitQemuTolerances(analysis);
     if (!tolerances) throw CommandError(kExitUsage, "--qemu: " + tolerances.error());
-    writeOutput(opt.qemu, tolerances.value());
+    outputs.add(opt.qemu, tolerances.value());
   }
   if (!opt.qemu_xmig.empty()) {
     if (analysis.set->policy->architecture != "arm64")
       throw CommandError(kExitUsage, "--qemu-xmig: the x-mig properties were proposed for Arm CPUs only");
-    writeOutput(opt.qemu_xmig, generator::emitQemuCompat(analysis));
+    outputs.add(opt.qemu_xmig, generator::emitQemuCompat(analysis));
   }
-  if (!opt.json.empty()) writeOutput(opt.json, generator::emitJsonReport(analysis));
-  if (!opt.yaml.empty()) writeOutput(opt.yaml, generator::emitYamlReport(analysis));
+  if (!opt.json.empty()) outputs.add(opt.json, generator::emitJsonReport(analysis));
+  if (!opt.yaml.empty()) outputs.add(opt.yaml, generator::emitYamlReport(analysis));
   if (!opt.compat_dir.empty()) {
+    for (const db::CompatFile &file : generator::emitCompatFiles(analysis)) {
+      const auto path = std::filesystem::path(opt.compat_dir) / (file.machine_type + ".yaml");
+      auto problems = db::validate(file, path.string());
+      if (!problems.empty())
+        throw CommandError(kExitInternal, "generated compat file is invalid:\n" +
+                                              db::formatDiagnostics(problems));
+      outputs.add(path.string(), db::renderCompatFile(file));
+    }
     std::error_code ec;
     std::filesystem::create_directories(opt.compat_dir, ec);
-    if (ec) throw CommandError(kExitBadInput, "cannot create " + opt.compat_dir + ": " + ec.message());
-    for (const db::CompatFile &file : generator::emitCompatFiles(analysis)) {
-      auto saved = db::saveCompatFile(file, std::filesystem::path(opt.compat_dir) / (file.machine_type + ".yaml"));
-      if (!saved) throw CommandError(kExitInternal, "generated compat file is invalid:\n" + saved.errorText());
-    }
+    if (ec) throw CommandError(kExitOutput, "cannot create " + opt.compat_dir + ": " + ec.message());
   }
+  outputs.write();
   const bool wrote_any = !opt.cpp_header.empty() || !opt.c_header.empty() || !opt.qemu.empty() ||
                          !opt.qemu_xmig.empty() ||
                          !opt.json.empty() || !opt.yaml.empty() || !opt.compat_dir.empty();

@@ -39,7 +39,7 @@ void addVmRunSubcommand(CLI::App &pipeline, int &exitCode) {
     if (*out == "-") {
       std::cout << json;
     } else if (auto saved = db::writeFileAtomically(*out, json); !saved) {
-      throw CommandError(kExitBadInput, "cannot write " + *out + ": " + saved.error());
+      throw CommandError(kExitOutput, "cannot write " + *out + ": " + saved.error());
     }
     for (const auto &a : result->attempts)
       std::cerr << a.direction << (a.with_table ? " with table" : " without table") << ": " << a.from

@@ -28,9 +28,9 @@ struct ReportOptions {
 };
 
 std::string readTextOrThrow(const std::string &path) {
-  auto text = db::readWholeFile(path);
-  if (!text) throw CommandError(kExitBadInput, "cannot read " + path);
-  return *std::move(text);
+  auto text = db::readInputFile(path);
+  if (!text) throw CommandError(kExitBadInput, text.error());
+  return std::move(text).value();
 }
 
 json::Value readJsonOrThrow(const std::string &path) {
@@ -106,7 +106,7 @@ void writeOutput(const std::string &path, const std::string &text) {
     return;
   }
   auto written = db::writeFileAtomically(path, text);
-  if (!written) throw CommandError(kExitBadInput, "cannot write " + path + ": " + written.error());
+  if (!written) throw CommandError(kExitOutput, "cannot write " + path + ": " + written.error());
 }
 
 void run(const ReportOptions &opt) {

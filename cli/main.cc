@@ -14,6 +14,14 @@ void addFormatOption(CLI::App &cmd, OutputFormat &format) {
           CLI::ignore_case));
 }
 
+// A failed write to standard output: `check` reports it with its error bit
+// (its 4 means "the tables fix it"), every other command with kExitOutput.
+int writeFailureCode(const CLI::App &app) {
+  for (const CLI::App *sub : app.get_subcommands())
+    if (sub->get_name() == "check") return 1;
+  return kExitOutput;
+}
+
 } // namespace regcompat::cli
 
 int main(int argc, char **argv) {
@@ -48,5 +56,9 @@ int main(int argc, char **argv) {
     return kExitInternal;
   }
   std::cout.flush();
-  return std::cout.good() ? exitCode : kExitInternal;
+  if (!std::cout.good()) {
+    std::cerr << "regcompat: error: cannot write to standard output\n";
+    return writeFailureCode(app);
+  }
+  return exitCode;
 }

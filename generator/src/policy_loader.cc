@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "identifiers.h"
+#include "regcompat/db/file_text.h"
 #include "regcompat/db/release.h"
 #include "regcompat/db/vocabulary.h"
 #include "regcompat/db/yaml_document.h"
@@ -535,18 +536,12 @@ db::Outcome<Policy> loadPolicy(const std::filesystem::path &path) {
     return db::Outcome<Policy>::failure(
         {db::Diagnostic{path.string(), 0, 0, "is a directory, not a policy file"}});
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = db::readInputFile(path);
+  if (!text) {
     return db::Outcome<Policy>::failure(
-        {db::Diagnostic{path.string(), 0, 0, "cannot read the policy file"}});
+        {db::Diagnostic{path.string(), 0, 0, "cannot read the policy file: " + db::withoutPath(text.error(), path)}});
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return db::Outcome<Policy>::failure(
-        {db::Diagnostic{path.string(), 0, 0, "error while reading the policy file"}});
-  }
-  return loadPolicyFromString(text.str(), path.string());
+  return loadPolicyFromString(*text, path.string());
 }
 
 } // namespace regcompat::generator

@@ -17,9 +17,9 @@ bool hidden(const fs::path &relative) {
 }
 
 std::string readFile(const fs::path &path) {
-  auto bytes = db::readWholeFile(path);
-  if (!bytes) throw std::runtime_error("cannot read " + path.string());
-  return *std::move(bytes);
+  auto bytes = db::readInputFile(path);
+  if (!bytes) throw std::runtime_error(bytes.error());
+  return std::move(bytes).value();
 }
 
 } // namespace

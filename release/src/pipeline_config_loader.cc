@@ -204,9 +204,10 @@ db::Outcome<PipelineConfig> loadPipelineConfig(const std::filesystem::path &path
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     return db::Outcome<PipelineConfig>::failure({db::Diagnostic{path.string(), 0, 0, "is a directory, not a pipeline file"}});
-  auto text = db::readWholeFile(path);
+  auto text = db::readInputFile(path);
   if (!text)
-    return db::Outcome<PipelineConfig>::failure({db::Diagnostic{path.string(), 0, 0, "cannot read the pipeline file"}});
+    return db::Outcome<PipelineConfig>::failure(
+        {db::Diagnostic{path.string(), 0, 0, "cannot read the pipeline file: " + db::withoutPath(text.error(), path)}});
   return loadPipelineConfigFromString(*text, path);
 }
 

@@ -182,10 +182,6 @@ regcompat_merge_result *regcompat_merge(const regcompat_table *table,
     for (std::size_t i = 0; i < local_count; ++i)
       local[i] = {local_indexes[i], local_values[i],
                   local_is_constant != nullptr && local_is_constant[i]};
-    rt::StreamRegisterList incoming(incoming_count);
-    for (std::size_t i = 0; i < incoming_count; ++i)
-      incoming[i] = {incoming_indexes[i], incoming_values[i]};
-
     rt::MergeOptions opts;
     if (options != nullptr) {
       opts.strict = options->strict;
@@ -202,7 +198,15 @@ regcompat_merge_result *regcompat_merge(const regcompat_table *table,
     }
 
     auto owned = std::make_unique<regcompat_merge_result>();
-    owned->report = rt::merge(local, incoming, table->table, opts);
+    // The bound first: an absurd count (SIZE_MAX) is the STREAM_TOO_LONG
+    // finding, not an allocation of that many entries.
+    if (incoming_count > opts.max_registers) {
+      owned->report = rt::mergeOverlongStream(local, incoming_count, table->table, opts);
+    } else {
+      rt::StreamRegisterList incoming(incoming_count);
+      for (std::size_t i = 0; i < incoming_count; ++i) incoming[i] = {incoming_indexes[i], incoming_values[i]};
+      owned->report = rt::merge(local, incoming, table->table, opts);
+    }
     owned->rendered = rt::renderReport(owned->report);
     // merged has at most local_count entries (the visible local registers).
     const rt::StreamRegisterList &merged = owned->report.merged;

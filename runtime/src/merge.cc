@@ -56,8 +56,12 @@ std::size_t MergeReport::count(Severity severity) const {
       findings.begin(), findings.end(), [&](const Finding &f) { return f.severity == severity; }));
 }
 
-MergeReport merge(std::span<const LocalRegister> local, std::span<const StreamRegister> incoming,
-                  const CompatTable &table, const MergeOptions &options) {
+namespace {
+
+// `incoming_count`: the stream's count as declared, which may exceed
+// incoming.size() only when it is over the bound (the entries were not read).
+MergeReport mergeCounted(std::span<const LocalRegister> local, std::span<const StreamRegister> incoming,
+                         std::size_t incoming_count, const CompatTable &table, const MergeOptions &options) {
   const FindingBuilder build(table, options.name_resolver);
   MergeReport report;
   auto add = [&](Finding f) { report.findings.push_back(std::move(f)); };
@@ -79,9 +83,9 @@ MergeReport merge(std::span<const LocalRegister> local, std::span<const StreamRe
   // refuses a longer incoming count): a longer list that is otherwise fine
   // must load. Over the bound the stream is not looked at, and every local
   // register keeps its reset value.
-  const bool too_long = incoming.size() > options.max_registers;
+  const bool too_long = incoming_count > options.max_registers;
   if (too_long) {
-    add(build.streamTooLong(incoming.size(), options.max_registers));
+    add(build.streamTooLong(incoming_count, options.max_registers));
     incoming = {};
   }
   const ListIndex stream(incoming);
@@ -134,6 +138,18 @@ MergeReport merge(std::span<const LocalRegister> local, std::span<const StreamRe
   sortFindings(report.findings);
   report.ok = report.count(Severity::Error) == 0;
   return report;
+}
+
+} // namespace
+
+MergeReport merge(std::span<const LocalRegister> local, std::span<const StreamRegister> incoming,
+                  const CompatTable &table, const MergeOptions &options) {
+  return mergeCounted(local, incoming, incoming.size(), table, options);
+}
+
+MergeReport mergeOverlongStream(std::span<const LocalRegister> local, std::size_t incoming_count,
+                                const CompatTable &table, const MergeOptions &options) {
+  return mergeCounted(local, {}, incoming_count, table, options);
 }
 
 } // namespace regcompat::runtime

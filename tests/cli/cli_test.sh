@@ -124,4 +124,32 @@ expect 3 "a corrupt stream names the offset" -- "$rc_bin" migrate-check --db "$d
 contains "offset 0x" "the offset is named"
 expect 2 "11.0 has no confirmed loader rules" -- "$rc_bin" migrate-check --db "$db" --source $src --dest $dst --dest-release 11.0.2
 
+# --- hostile files: nothing unbounded, nothing clobbered ------------------------
+policy="$root/database/sample-policy.yaml"
+start=$(date +%s)
+# (check reports invalid input with its error bit, 1)
+expect 1 "a policy that is /dev/zero is refused" -- "$rc_bin" check --db "$db" --policy /dev/zero
+contains "/dev/zero: cannot read the policy file: a character device, not a regular file" "names what it is"
+mkfifo "$tmp/policy.fifo"
+expect 3 "a FIFO policy is refused, not waited on" -- "$rc_bin" gen --db "$db" --policy "$tmp/policy.fifo"
+contains "a FIFO, not a regular file" "names the FIFO"
+expect 3 "a pipeline file that is /dev/zero" -- "$rc_bin" pipeline plan /dev/zero
+expect 3 "a stream that is /dev/zero" -- "$rc_bin" probe stream /dev/zero --release 7.2 --cpu max
+expect 3 "a vm result that is /dev/zero" -- "$rc_bin" report --db "$db" --policy "$policy" --out "$tmp/r.html" --vm-result /dev/zero
+if [ $(( $(date +%s) - start )) -lt 30 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: refusing special files took too long"; fi
+# gen writes all its outputs or none; a device is written into, not replaced.
+expect 5 "gen with an output that cannot be written" -- "$rc_bin" gen --db "$db" --policy "$policy" \
+  --cpp-header "$tmp/all-or-none.h" --json "$tmp/no-such-dir/report.json"
+if [ ! -e "$tmp/all-or-none.h" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: gen wrote one output of a failed run"; fi
+expect 5 "gen --json /dev/full reports the write error" -- "$rc_bin" gen --db "$db" --policy "$policy" --json /dev/full
+if [ -c /dev/full ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: /dev/full was replaced"; fi
+"$rc_bin" gen --db "$db" --policy "$policy" --json /dev/stdout > "$tmp/via-stdout.json"
+json_file_ok=$(python3 -c "import json,sys; json.load(open(sys.argv[1])); print(1)" "$tmp/via-stdout.json" 2>/dev/null)
+if [ "$json_file_ok" = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: --json /dev/stdout"; fi
+# check's 4 means "the tables fix it": a failed write to stdout is its error bit.
+"$rc_bin" check --db "$db" --policy "$policy" --rules runtime > /dev/full 2>"$tmp/err"; rc=$?
+if [ $rc -eq 1 ] && grep -q "cannot write to standard output" "$tmp/err"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: check > /dev/full exited $rc"; fi
+"$rc_bin" decode 0x603000000013c103 > /dev/full 2>/dev/null; rc=$?
+if [ $rc -eq 5 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: decode > /dev/full exited $rc, want 5"; fi
+
 finish

@@ -4,8 +4,11 @@
 
 #include <sys/stat.h>
 
+#include <thread>
+
 #include "db_test_support.h"
 #include "regcompat/db/atomic_file.h"
+#include "regcompat/db/file_text.h"
 #include "regcompat/db/loader.h"
 #include "regcompat/db/saver.h"
 
@@ -61,14 +64,73 @@ TEST(DbAtomicWrite, FailureLeavesTheTargetUntouchedAndNoTemporaryFile) {
   ASSERT_FALSE(no_parent.ok());
   EXPECT_PRED2(testing::startsWith, no_parent.error(),
                (dir / "missing/a.yaml").string() + ": cannot create a temporary file: ");
-  // A directory where the file should go: the rename fails.
+  // A directory where the file should go: refused, before any write.
   fs::create_directory(dir / "squatter.yaml");
   testing::writeFile(dir / "squatter.yaml/keep", "kept");
   Status over_directory = writeFileAtomically(dir / "squatter.yaml", "x");
   ASSERT_FALSE(over_directory.ok());
-  EXPECT_PRED2(testing::contains, over_directory.error(), std::string("cannot rename into place"));
+  EXPECT_EQ(over_directory.error(), (dir / "squatter.yaml").string() + ": is a directory");
   EXPECT_EQ(testing::readFile(dir / "squatter.yaml/keep"), "kept");
   EXPECT_EQ(allEntries(dir.path()), (std::vector<std::string>{"squatter.yaml", "squatter.yaml/keep"}));
+}
+
+TEST(DbAtomicWrite, ReplacingKeepsTheModeAndLinksStayLinks) {
+  TempDir dir;
+  testing::writeFile(dir / "secret.yaml", "old");
+  fs::permissions(dir / "secret.yaml", fs::perms::owner_read | fs::perms::owner_write);
+  ASSERT_TRUE(writeFileAtomically(dir / "secret.yaml", "new").ok());
+  EXPECT_EQ(fs::status(dir / "secret.yaml").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  fs::create_symlink("secret.yaml", dir / "link.yaml");
+  ASSERT_TRUE(writeFileAtomically(dir / "link.yaml", "through the link").ok());
+  EXPECT_TRUE(fs::is_symlink(dir / "link.yaml"));
+  EXPECT_EQ(testing::readFile(dir / "secret.yaml"), "through the link");
+}
+
+TEST(DbAtomicWrite, SpecialFilesAreWrittenIntoNotReplaced) {
+  TempDir dir;
+  const fs::path fifo = dir / "out.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string got;
+  std::thread reader([&] { got = testing::readFile(fifo); });
+  ASSERT_TRUE(writeFileAtomically(fifo, "into the pipe\n").ok());
+  reader.join();
+  EXPECT_EQ(got, "into the pipe\n");
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  // A device that refuses the write reports it; it is not replaced.
+  Status full = writeFileAtomically("/dev/full", "x");
+  ASSERT_FALSE(full.ok());
+  EXPECT_PRED2(testing::contains, full.error(), std::string("/dev/full: cannot write"));
+  EXPECT_TRUE(fs::is_character_file("/dev/full"));
+}
+
+TEST(DbAtomicWrite, SeveralFilesAllOrNone) {
+  TempDir dir;
+  testing::writeFile(dir / "b.h", "old b");
+  Status failed = writeFilesAtomically({{dir / "a.h", "a"}, {dir / "b.h", "new b"}, {dir / "no/c.h", "c"}});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(allEntries(dir.path()), std::vector<std::string>{"b.h"});
+  EXPECT_EQ(testing::readFile(dir / "b.h"), "old b");
+  ASSERT_TRUE(writeFilesAtomically({{dir / "a.h", "a"}, {dir / "b.h", "new b"}}).ok());
+  EXPECT_EQ(testing::readFile(dir / "a.h"), "a");
+  EXPECT_EQ(testing::readFile(dir / "b.h"), "new b");
+}
+
+TEST(DbInputFile, RefusesWhatIsNotARegularFileOrTooLarge) {
+  TempDir dir;
+  auto zero = readInputFile("/dev/zero");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.error(), "/dev/zero: a character device, not a regular file");
+  const fs::path fifo = dir / "in.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto pipe = readInputFile(fifo);  // must not wait for a writer
+  ASSERT_FALSE(pipe.ok());
+  EXPECT_PRED2(testing::contains, pipe.error(), std::string("a FIFO, not a regular file"));
+  testing::writeFile(dir / "big", std::string(2000, 'x'));
+  auto big = readInputFile(dir / "big", 1000);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.error(), (dir / "big").string() + ": larger than 1000 bytes (2000 bytes)");
+  EXPECT_EQ(readInputFile(dir / "big", 2000).value(), std::string(2000, 'x'));
 }
 
 TEST(DbAtomicWrite, RecognisesItsTemporaryNames) {

@@ -176,6 +176,14 @@ static void test_bad_arguments_and_lists(void) {
   CHECK(f.kind == REGCOMPAT_KIND_STREAM_TOO_LONG && f.side == REGCOMPAT_SIDE_NOT_APPLICABLE);
   regcompat_merge_result_destroy(r);
 
+  /* An absurd count is checked before anything is copied: SIZE_MAX gives
+     the finding (with the default bound), not a failed allocation. */
+  r = regcompat_merge(t, dup, vals, NULL, 1, dup, vals, SIZE_MAX, NULL, out_i, out_v, &n);
+  CHECK(r != NULL && !regcompat_merge_result_ok(r));
+  CHECK(r != NULL && regcompat_merge_result_finding(r, 0, &f) == REGCOMPAT_OK &&
+        f.kind == REGCOMPAT_KIND_STREAM_TOO_LONG);
+  regcompat_merge_result_destroy(r);
+
   char buf[16];
   size_t len = regcompat_describe_register(BOGUS_DBGDTRTX, buf, sizeof buf);
   CHECK(len == strlen("0x40200000200e0298 (p14,3,c0,c5,0,ns)"));

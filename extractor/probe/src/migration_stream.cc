@@ -12,6 +12,7 @@
 #include <optional>
 #include <utility>
 
+#include "regcompat/db/file_text.h"
 #include "regcompat/register_id.h"
 
 namespace regcompat::probe {
@@ -840,11 +841,12 @@ Result<MigrationStream> parseMigrationStream(const std::uint8_t *data, std::size
 
 Result<MigrationStream> readMigrationStreamFile(const std::string &path) noexcept {
   try {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(path + ": cannot open");
-    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) return fail(path + ": read error");
-    auto r = parseMigrationStream(bytes.data(), bytes.size());
+    // A stream of a guest with its RAM can be large, but not endless: a
+    // device (/dev/zero) or a FIFO is refused, like any oversized file.
+    auto text = db::readInputFile(path, kMaxStreamFileBytes);
+    if (!text) return fail(text.error());
+    const std::string &bytes = text.value();
+    auto r = parseMigrationStream(reinterpret_cast<const std::uint8_t *>(bytes.data()), bytes.size());
     if (!r) return fail(path + ": " + r.error());
     return r;
   } catch (...) {

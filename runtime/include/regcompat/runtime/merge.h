@@ -67,4 +67,10 @@ struct MergeReport {
 MergeReport merge(std::span<const LocalRegister> local, std::span<const StreamRegister> incoming,
                   const CompatTable &table, const MergeOptions &options = {});
 
+// What merge() reports for a stream of `incoming_count` entries when that is
+// over options.max_registers, without the entries: a caller holding them in
+// another form (the C API's two arrays) checks the count before copying.
+MergeReport mergeOverlongStream(std::span<const LocalRegister> local, std::size_t incoming_count,
+                                const CompatTable &table, const MergeOptions &options = {});
+
 } // namespace regcompat::runtime

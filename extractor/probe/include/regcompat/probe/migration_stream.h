@@ -79,6 +79,8 @@ Result<MigrationStream> parseMigrationStream(const std::uint8_t *data,
                                              std::size_t size) noexcept;
 
 // Reads FILE and parses it; errors are prefixed with the file name.
+// The largest stream file read (RAM included): 1 GiB.
+inline constexpr std::uintmax_t kMaxStreamFileBytes = std::uintmax_t{1} << 30;
 Result<MigrationStream> readMigrationStreamFile(const std::string &path) noexcept;
 
 // Problems with a CPU's list that a well-formed QEMU stream never has:
