@@ -399,6 +399,49 @@ TEST(DbDirectoryErrors, NameContradictingTheCatalogue) {
                                 "0x6030000000139820 DBGDTR_EL0");
 }
 
+TEST(DbDirectoryErrors, LinksOutOfTheDatabaseAreNotRead) {
+  namespace fs = std::filesystem;
+  TempDir outside;
+  testing::writeFile(outside / "shadow", "root:SECRET-HASH:19000:0:99999:7:::\n");
+  TempDir dir;
+  testing::copySample(dir.path());
+  fs::remove(dir / "releases/qemu/10.0.13.yaml");
+  fs::create_symlink(outside / "shadow", dir / "releases/qemu/10.0.13.yaml");
+  Diagnostic d = testing::onlyDiagnostic(loadDatabase(dir.path()));
+  EXPECT_EQ(d.file, (dir / "releases/qemu/10.0.13.yaml").string());
+  EXPECT_EQ(d.message, "a link out of the database directory: refused");
+  EXPECT_EQ(d.message.find("SECRET"), std::string::npos);
+  // A link that stays inside the database is followed.
+  TempDir inside;
+  testing::copySample(inside.path());
+  fs::create_directories(inside / ".kept");
+  fs::rename(inside / "releases/qemu/10.0.13.yaml", inside / ".kept/10.0.13.yaml");
+  fs::create_symlink("../../.kept/10.0.13.yaml", inside / "releases/qemu/10.0.13.yaml");
+  EXPECT_TRUE(loadDatabase(inside.path()).ok());
+}
+
+TEST(DbDirectoryErrors, TextThatIsNotUtf8IsRefusedWithItsPlace) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {std::string("schema_version: 1\nrelease:\n  notes: caf\xe9\n"), "invalid UTF-8 (byte 0xe9)"},
+      {std::string("schema_version: 1\n") + '\0', "a NUL byte: not text"},
+      {std::string("\xff\xfes") + '\0' + 'c' + '\0', "UTF-16 text (byte-order mark): YAML files must be UTF-8"},
+      {std::string("a: \xc0\xaf\n"), "invalid UTF-8 (byte 0xc0)"},  // overlong '/'
+  };
+  for (const auto &[text, message] : cases) {
+    TempDir dir;
+    testing::writeMinimalDatabase(dir.path());
+    testing::writeFile(dir / "releases/qemu/10.0.13.yaml", text);
+    Diagnostic d = testing::onlyDiagnostic(loadDatabase(dir.path()));
+    EXPECT_PRED2(testing::startsWith, d.message, message) << text;
+  }
+  TempDir dir;
+  testing::writeMinimalDatabase(dir.path());
+  testing::writeFile(dir / "releases/qemu/10.0.13.yaml", std::string("schema_version: 1\nrelease:\n  notes: caf\xe9\n"));
+  Diagnostic d = testing::onlyDiagnostic(loadDatabase(dir.path()));
+  EXPECT_EQ(d.line, 3u);
+  EXPECT_EQ(d.column, 13u);
+}
+
 TEST(DbDirectoryErrors, NotADatabase) {
   TempDir dir;
   Diagnostic missing = testing::onlyDiagnostic(loadDatabase(dir.path()));

@@ -63,9 +63,31 @@ bool isYamlFile(const fs::directory_entry &entry) {
   return entry.is_regular_file(error) && entry.path().extension() == layout::kExtension;
 }
 
+// A file reached through a symbolic link that leads out of the database
+// directory is refused before it is read (its lines would be quoted in error
+// messages); links inside the database are followed.
+bool staysInside(const fs::path &root, const fs::path &path, FileDiagnostics &out) {
+  std::error_code error;
+  const fs::path real = fs::canonical(path, error);
+  if (error) {
+    out.error("cannot resolve: " + error.message());
+    return false;
+  }
+  const fs::path base = fs::canonical(root, error);
+  if (error) return true;  // the directory itself is reported elsewhere
+  auto r = real.begin();
+  for (auto b = base.begin(); b != base.end(); ++b, ++r)
+    if (r == real.end() || *r != *b) {
+      out.error("a link out of the database directory: refused");
+      return false;
+    }
+  return true;
+}
+
 template <typename Reader>
-auto parseFile(const fs::path &path, FileDiagnostics &out, Reader read)
+auto parseFile(const fs::path &database_dir, const fs::path &path, FileDiagnostics &out, Reader read)
     -> decltype(read(std::declval<const Node &>())) {
+  if (!staysInside(database_dir, path, out)) return std::nullopt;
   std::optional<std::string> text = readFileText(path, out);
   if (!text) return std::nullopt;
   std::optional<Node> root = yaml::parseDocument(*text, out);
@@ -104,7 +126,7 @@ class DatabaseLoader {
       out.error("missing: every database directory holds a regcompat-db.yaml");
       return;
     }
-    parseFile(path, out, [&](const Node &root) -> std::optional<bool> {
+    parseFile(dir_, path, out, [&](const Node &root) -> std::optional<bool> {
       readHeader(root, db_, out);
       return true;
     });
@@ -118,7 +140,7 @@ class DatabaseLoader {
         out.error("unexpected entry: catalogue/ holds <arch>.yaml files only");
         continue;
       }
-      std::optional<Catalogue> catalogue = parseFile(entry.path(), out, [&](const Node &root) {
+      std::optional<Catalogue> catalogue = parseFile(dir_, entry.path(), out, [&](const Node &root) {
         return readCatalogueFile(root, entry.path(), out);
       });
       if (!catalogue) continue;
@@ -156,7 +178,7 @@ class DatabaseLoader {
       out.error("unexpected entry: releases/<component>/ holds <version>.yaml files only");
       return;
     }
-    std::optional<ReleaseFile> file = parseFile(entry.path(), out, [&](const Node &root) {
+    std::optional<ReleaseFile> file = parseFile(dir_, entry.path(), out, [&](const Node &root) {
       return readReleaseFile(root, entry.path(), &db_.catalogue, out);
     });
     if (!file) return;

@@ -1,6 +1,8 @@
 #include "regcompat/db/yaml_document.h"
 
 #include <exception>
+#include <cstdint>
+#include <cstdio>
 #include <sstream>
 
 #include <yaml-cpp/eventhandler.h>
@@ -140,7 +142,70 @@ std::string_view describe(const Node &node) {
   return "an unknown node";
 }
 
+namespace {
+
+// YAML files here are UTF-8 text: the first byte that breaks that (a NUL, an
+// invalid or overlong sequence, a UTF-16 byte-order mark) is reported at its
+// line and column, so that nothing else is read into, or written back from,
+// a file that is not what it seems.
+bool checkUtf8(std::string_view text, FileDiagnostics &out) {
+  if (text.size() >= 2 && ((text[0] == '\xff' && text[1] == '\xfe') || (text[0] == '\xfe' && text[1] == '\xff'))) {
+    out.error(TextPosition{1, 1}, "UTF-16 text (byte-order mark): YAML files must be UTF-8");
+    return false;
+  }
+  unsigned line = 1, column = 1;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if (b == 0) {
+      out.error(TextPosition{line, column}, "a NUL byte: not text");
+      return false;
+    }
+    if (b < 0x80) {
+      length = 1;
+      code = b;
+    } else if ((b & 0xe0) == 0xc0) {
+      length = 2;
+      code = b & 0x1fu;
+    } else if ((b & 0xf0) == 0xe0) {
+      length = 3;
+      code = b & 0x0fu;
+    } else if ((b & 0xf8) == 0xf0) {
+      length = 4;
+      code = b & 0x07u;
+    }
+    bool valid = length != 0 && i + length <= text.size();
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      const auto c = static_cast<unsigned char>(text[i + k]);
+      valid = (c & 0xc0) == 0x80;
+      code = (code << 6) | (c & 0x3fu);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF.
+    if (valid && ((length == 2 && code < 0x80) || (length == 3 && code < 0x800) || (length == 4 && code < 0x10000) ||
+                  (code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff))
+      valid = false;
+    if (!valid) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", b);
+      out.error(TextPosition{line, column}, std::string("invalid UTF-8 (byte ") + hex + "): YAML files must be UTF-8");
+      return false;
+    }
+    if (b == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += length;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<Node> parseDocument(std::string_view text, FileDiagnostics &out) {
+  if (!checkUtf8(text, out)) return std::nullopt;
   try {
     std::istringstream stream{std::string(text)};
     YAML::Parser parser(stream);
