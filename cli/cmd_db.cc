@@ -221,8 +221,10 @@ void runMerge(const MergeOptions &opt) {
     for (const auto &n : notes.kept_names)
       std::cout << opt.sources[i] << ": catalogue keeps the name " << n << "\n";
   }
-  auto saved = db::saveDatabase(merged, opt.into);
-  if (!saved) throw CommandError(kExitBadInput, "cannot save database " + opt.into + ":\n" + saved.errorText());
+  // All at once: a merge killed at any point leaves the old database or the
+  // new one, and the next run clears what it left.
+  auto saved = db::replaceDatabase(merged, opt.into);
+  if (!saved) throw CommandError(kExitOutput, "cannot save database " + opt.into + ":\n" + saved.errorText());
   std::cout << opt.into << ": " << merged.releases.size() << " releases, " << merged.sets.size()
             << " register sets\n";
 }

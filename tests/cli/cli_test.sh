@@ -152,4 +152,28 @@ if [ $rc -eq 1 ] && grep -q "cannot write to standard output" "$tmp/err"; then p
 "$rc_bin" decode 0x603000000013c103 > /dev/full 2>/dev/null; rc=$?
 if [ $rc -eq 5 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: decode > /dev/full exited $rc, want 5"; fi
 
+# db merge --into is atomic as a whole: killed at any moment, the target is
+# the old database or the new one, and the next run clears what was left.
+"$rc_bin" db merge --into "$tmp/merge-old" "$db" >/dev/null
+"$rc_bin" db merge --into "$tmp/merge-new" "$root/database/real" >/dev/null
+"$rc_bin" db merge --into "$tmp/merge" "$db" >/dev/null
+mixed=0
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+  if [ $((i % 2)) -eq 0 ]; then src="$db"; else src="$root/database/real"; fi
+  "$rc_bin" db merge --into "$tmp/merge" "$src" >/dev/null 2>&1 &
+  pid=$!
+  sleep "0.$((i * 7 % 10))"
+  kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+  if ! diff -r "$tmp/merge" "$tmp/merge-old" >/dev/null 2>&1 && ! diff -r "$tmp/merge" "$tmp/merge-new" >/dev/null 2>&1; then
+    mixed=$((mixed + 1)); echo "killed merge $i left a mixed database"
+  fi
+done
+if [ $mixed -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $mixed killed merges left a mix"; fi
+expect 0 "a merge after killed ones" -- "$rc_bin" db merge --into "$tmp/merge" "$root/database/real"
+if diff -r "$tmp/merge" "$tmp/merge-new" >/dev/null && ! ls -a "$tmp" | grep -q '^\.merge\.staging'; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); echo "FAIL: the merge after killed ones left staging directories or differs"
+fi
+
 finish

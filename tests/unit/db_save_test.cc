@@ -133,6 +133,31 @@ TEST(DbInputFile, RefusesWhatIsNotARegularFileOrTooLarge) {
   EXPECT_EQ(readInputFile(dir / "big", 2000).value(), std::string(2000, 'x'));
 }
 
+TEST(DbReplace, WholeDirectoryAtOnceKeepingUnmanagedFilesAndClearingLeftovers) {
+  TempDir dir;
+  testing::copySample(dir / "db");
+  testing::writeFile(dir / "db/README.md", "notes about this database\n");
+  // What a killed run leaves: a hidden staging sibling.
+  testing::writeFile(dir / ".db.staging.999/releases/qemu/7.2.yaml", "half");
+  Database db = sampleDb();
+  std::erase_if(db.releases, [](const Release &r) { return r.version == "7.2"; });
+  std::erase_if(db.sets, [](const RegisterSet &s) { return s.key.release == "7.2"; });
+  ASSERT_TRUE(replaceDatabase(db, dir / "db").ok());
+  EXPECT_EQ(testing::readFile(dir / "db/README.md"), "notes about this database\n");
+  EXPECT_FALSE(fs::exists(dir / "db/releases/qemu/7.2.yaml"));
+  EXPECT_EQ(allEntries(dir.path()).front(), "db");  // no staging directory left
+  for (const std::string &entry : allEntries(dir.path())) EXPECT_EQ(entry.rfind(".db.staging", 0), std::string::npos);
+  Outcome<Database> loaded = loadDatabase(dir / "db");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->releases.size(), db.releases.size());
+  // A new directory, and one that is not a database.
+  ASSERT_TRUE(replaceDatabase(db, dir / "fresh").ok());
+  EXPECT_TRUE(loadDatabase(dir / "fresh").ok());
+  testing::writeFile(dir / "other/file.txt", "x");
+  EXPECT_FALSE(replaceDatabase(db, dir / "other").ok());
+  EXPECT_EQ(testing::readFile(dir / "other/file.txt"), "x");
+}
+
 TEST(DbAtomicWrite, RecognisesItsTemporaryNames) {
   EXPECT_TRUE(isAtomicWriteTemporary(".10.0.13.yaml.tmp.123.0.456"));
   EXPECT_FALSE(isAtomicWriteTemporary("10.0.13.yaml"));

@@ -1,7 +1,13 @@
 // renderDatabase() and saveDatabase().
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <set>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "database_layout.h"
 #include "regcompat/db/diagnostic_sink.h"
@@ -126,6 +132,59 @@ Outcome<SaveReport> saveDatabase(const Database &db, const fs::path &dir) {
     return report;
   } catch (const std::exception &problem) {
     return failure(dir, std::string("cannot save: ") + problem.what());
+  }
+}
+
+Outcome<SaveReport> replaceDatabase(const Database &db, const fs::path &given) {
+  try {
+    const fs::path dir = given.filename().empty() ? given.parent_path() : given;
+    if (std::optional<std::string> problem = checkTarget(dir)) return failure(dir, *problem);
+    const fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
+    const std::string stem = "." + dir.filename().string() + ".staging.";
+    std::error_code error;
+    // What a killed run left behind.
+    for (fs::directory_iterator it(parent, error); !error && it != fs::directory_iterator(); it.increment(error))
+      if (it->path().filename().string().rfind(stem, 0) == 0) {
+        std::error_code ignored;
+        fs::remove_all(it->path(), ignored);
+      }
+    const fs::path staging = parent / (stem + std::to_string(::getpid()));
+    const bool exists = fs::exists(dir, error);
+    if (exists) {
+      fs::copy(dir, staging, fs::copy_options::recursive | fs::copy_options::copy_symlinks, error);
+      if (error) return failure(staging, "cannot copy the old database: " + error.message());
+    }
+    Outcome<SaveReport> saved = saveDatabase(db, staging);
+    if (!saved) {
+      fs::remove_all(staging, error);
+      std::vector<Diagnostic> problems = saved.diagnostics();
+      for (Diagnostic &d : problems)
+        if (d.file.rfind(staging.string(), 0) == 0) d.file = (dir / fs::relative(d.file, staging)).string();
+      return Outcome<SaveReport>::failure(std::move(problems));
+    }
+    if (exists) {
+      if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) != 0) {
+        const std::string why = std::strerror(errno);
+        fs::remove_all(staging, error);
+        return failure(dir, "cannot exchange the new database with the old one: " + why);
+      }
+      fs::remove_all(staging, error);  // now the old content
+    } else if (::rename(staging.c_str(), dir.c_str()) != 0) {
+      const std::string why = std::strerror(errno);
+      fs::remove_all(staging, error);
+      return failure(dir, "cannot move the new database into place: " + why);
+    }
+    if (Status synced = syncDirectory(parent); !synced) return failure(parent, synced.error());
+    SaveReport report = std::move(saved).value();
+    auto rebase = [&](std::vector<fs::path> &paths) {
+      for (fs::path &p : paths) p = dir / fs::relative(p, staging);
+    };
+    rebase(report.written);
+    rebase(report.unchanged);
+    rebase(report.removed);
+    return report;
+  } catch (const std::exception &problem) {
+    return failure(given, std::string("cannot save: ") + problem.what());
   }
 }
 

@@ -53,4 +53,12 @@ struct SaveReport {
 // is written when validation fails.
 Outcome<SaveReport> saveDatabase(const Database &db, const std::filesystem::path &dir);
 
+// saveDatabase() for the whole directory at once: the result is written into
+// a hidden sibling (a copy of the old directory, so files the database does
+// not manage, like a README, stay), then exchanged with `dir` in one rename
+// (renameat2 RENAME_EXCHANGE). A reader, or a run killed at any point, sees
+// the old database or the new one, never a mix; a later call removes what a
+// killed call left behind (hidden ".NAME.staging.*" siblings).
+Outcome<SaveReport> replaceDatabase(const Database &db, const std::filesystem::path &dir);
+
 } // namespace regcompat::db
