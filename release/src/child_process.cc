@@ -2,11 +2,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -16,6 +17,24 @@ extern char **environ;
 namespace regcompat::pipeline {
 
 namespace {
+
+// ARGV0 as execvp would find it (PATH lookup when it has no slash); empty
+// when there is no such executable.
+std::string findProgram(const std::string &argv0) {
+  if (argv0.find('/') != std::string::npos) return argv0;
+  const char *path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    std::size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    const std::string dir = end > start ? dirs.substr(start, end - start) : ".";
+    const std::string candidate = dir + "/" + argv0;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return {};
+}
 
 int openForWriting(const std::filesystem::path &path) {
   return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -27,6 +46,10 @@ Result<ChildProcess> ChildProcess::start(const std::vector<std::string> &argv,
                                          const std::filesystem::path &out,
                                          const std::filesystem::path &err) {
   if (argv.empty()) return fail("empty command");
+  // The program is found before the fork: between fork and exec the child of
+  // a threaded process may only make async-signal-safe calls.
+  const std::string program = findProgram(argv[0]);
+  if (program.empty()) return fail(argv[0] + ": " + std::strerror(ENOENT));
   // Opened here rather than by the spawn's file actions, so that an output
   // that cannot be written is reported as such, and so that one file given
   // for both streams is one open file (two opens would overwrite each other).
@@ -38,18 +61,24 @@ Result<ChildProcess> ChildProcess::start(const std::vector<std::string> &argv,
     ::close(err_fd);
     return fail(message);
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
   std::vector<char *> args;
   args.reserve(argv.size() + 1);
   for (const auto &a : argv) args.push_back(const_cast<char *>(a.c_str()));
   args.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t parent = ::getpid();
+  int rc = 0;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // The child dies with the pipeline, however the pipeline ends (even
+    // SIGKILL): a stage's VM must not go on writing into its outputs.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    const int in_fd = ::open("/dev/null", O_RDONLY);
+    if (in_fd < 0 || ::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(127);
+    ::execve(program.c_str(), args.data(), environ);
+    ::_exit(127);
+  }
+  if (pid < 0) rc = errno;
   if (out_fd != err_fd) ::close(out_fd);
   ::close(err_fd);
   if (rc != 0) return fail(argv[0] + ": " + std::strerror(rc));

@@ -1,5 +1,9 @@
 #include "regcompat/pipeline/stage_runner.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -140,10 +144,21 @@ class Runner {
       error = std::string("cannot read its inputs: ") + e.what();
     }
     const fs::path stamp = options_.state_dir / "stamps" / fileNameFor(stage.id);
-    bool skip = error.empty() && !options_.force && readSmallFile(stamp) == digest;
+    // The stamp holds the inputs' digest and the outputs' as the stage left
+    // them: an output changed or truncated since (by hand, by a crash) makes
+    // the stage run again instead of passing a corrupt file on.
+    const std::string stored = readSmallFile(stamp);
+    bool skip = error.empty() && !options_.force && stored.rfind(digest + "\n", 0) == 0;
     for (const auto &out : stage.outputs) skip = skip && fs::exists(out);
     for (const auto &out : stage.output_dirs) skip = skip && fs::is_directory(out);
     if (!stage.stdout_file.empty()) skip = skip && fs::exists(stage.stdout_file);
+    if (skip) {
+      try {
+        skip = stored == digest + "\n" + outputsDigest(stage);
+      } catch (const std::exception &) {
+        skip = false;
+      }
+    }
     if (skip) {
       result.status = StageStatus::Skipped;
     } else if (error.empty()) {
@@ -171,8 +186,12 @@ class Runner {
         if (ok && ec) error = "cannot write " + stage.stdout_file.string() + ": " + ec.message();
       }
       if (error.empty()) {
-        auto saved = db::writeFileAtomically(stamp, digest);
-        if (!saved) error = "cannot write its stamp: " + saved.error();
+        try {
+          auto saved = db::writeFileAtomically(stamp, digest + "\n" + outputsDigest(stage));
+          if (!saved) error = "cannot write its stamp: " + saved.error();
+        } catch (const std::exception &e) {
+          error = std::string("cannot read its outputs: ") + e.what();
+        }
       }
       result.status = error.empty() ? StageStatus::Ran : StageStatus::Failed;
     }
@@ -207,6 +226,14 @@ class Runner {
       d.addText(in.string());
       d.addPath(in);
     }
+    return d.hex();
+  }
+
+  static std::string outputsDigest(const Stage &stage) {
+    InputDigest d;
+    for (const auto &out : stage.outputs) d.addPath(out);
+    for (const auto &out : stage.output_dirs) d.addPath(out);
+    if (!stage.stdout_file.empty()) d.addPath(stage.stdout_file);
     return d.hex();
   }
 
@@ -252,7 +279,26 @@ RunSummary runStages(const std::vector<Stage> &stages, const RunnerOptions &opti
     s.failure = "cannot create " + options.state_dir.string() + ": " + ec.message();
     return s;
   }
-  return Runner(stages, options).run();
+  // One run per output directory: a second one would overwrite the first's
+  // outputs under it. The lock goes with the process, however it ends.
+  const fs::path lock_path = options.state_dir / "lock";
+  const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || ::flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    RunSummary s;
+    s.ok = false;
+    const std::string holder = lock >= 0 ? readSmallFile(lock_path) : "";
+    s.failure = "the output directory " + options.state_dir.parent_path().string() +
+                " is in use by another pipeline run" + (holder.empty() ? "" : " (pid " + holder + ")");
+    if (lock >= 0) ::close(lock);
+    return s;
+  }
+  const std::string pid = std::to_string(::getpid());
+  // The pid is only for the message above: the lock holds without it.
+  [[maybe_unused]] const bool noted =
+      ::ftruncate(lock, 0) == 0 && ::write(lock, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
+  RunSummary summary = Runner(stages, options).run();
+  ::close(lock);
+  return summary;
 }
 
 } // namespace regcompat::pipeline

@@ -2,6 +2,10 @@
 // (incremental, ordered, stops at the first failure keeping earlier outputs),
 // the database merge it uses, and the JSON reader of the control socket.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -9,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "regcompat/db/database_merge.h"
 #include "regcompat/db/loader.h"
@@ -166,6 +171,69 @@ TEST(StageRunner, SkipsUnchangedStagesAndRerunsWhenAnInputChanges) {
   auto run4 = runStages(stages, o);
   EXPECT_EQ(run4.stages[0].status, StageStatus::Skipped);
   EXPECT_EQ(run4.stages[1].status, StageStatus::Ran);
+}
+
+TEST(StageRunner, AnOutputChangedSinceTheRunMakesItsStageRunAgain) {
+  TempDir t;
+  const fs::path out = t.path() / "header.h";
+  std::vector<Stage> stages = {shellStage("gen", "printf 'complete header\\n' > " + out.string())};
+  stages[0].outputs = {out};
+  RunnerOptions o;
+  o.state_dir = t.path() / ".state";
+  ASSERT_TRUE(runStages(stages, o).ok);
+  EXPECT_EQ(runStages(stages, o).stages[0].status, StageStatus::Skipped);
+  write(out, "complete he");  // truncated by hand
+  auto again = runStages(stages, o);
+  EXPECT_EQ(again.stages[0].status, StageStatus::Ran);
+  EXPECT_EQ(read(out), "complete header\n");
+}
+
+TEST(StageRunner, OneRunPerOutputDirectory) {
+  TempDir t;
+  RunnerOptions o;
+  o.state_dir = t.path() / ".state";
+  fs::create_directories(o.state_dir);
+  // Another run holds the lock (here: this process, through another open).
+  const int held = ::open((o.state_dir / "lock").c_str(), O_RDWR | O_CREAT, 0600);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(::flock(held, LOCK_EX | LOCK_NB), 0);
+  auto refused = runStages({shellStage("a", "true")}, o);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.failure.find("is in use by another pipeline run"), std::string::npos) << refused.failure;
+  ::close(held);
+  EXPECT_TRUE(runStages({shellStage("a", "true")}, o).ok);
+}
+
+TEST(StageRunner, StagesDieWithThePipelineEvenOnSigkill) {
+  TempDir t;
+  const fs::path pidfile = t.path() / "stage.pid";
+  const pid_t pipeline = ::fork();
+  ASSERT_GE(pipeline, 0);
+  if (pipeline == 0) {
+    RunnerOptions o;
+    o.state_dir = t.path() / ".state";
+    runStages({shellStage("vm", "echo $$ > " + pidfile.string() + ".part; mv " + pidfile.string() +
+                                    ".part " + pidfile.string() + "; exec sleep 60")},
+              o);
+    ::_exit(0);
+  }
+  for (int i = 0; i < 500 && !fs::exists(pidfile); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(fs::exists(pidfile));
+  const pid_t stage = std::stoi(read(pidfile));
+  ::kill(pipeline, SIGKILL);
+  int status = 0;
+  ::waitpid(pipeline, &status, 0);
+  // The stage's process must be gone (or a zombie waiting for init) soon.
+  auto alive = [&] {
+    std::ifstream stat("/proc/" + std::to_string(stage) + "/stat");
+    std::string text;
+    std::getline(stat, text);
+    const auto paren = text.rfind(')');
+    return !text.empty() && paren != std::string::npos && text.size() > paren + 2 && text[paren + 2] != 'Z';
+  };
+  for (int i = 0; i < 300 && alive(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(alive()) << "stage process " << stage << " outlived the killed pipeline";
+  if (alive()) ::kill(stage, SIGKILL);
 }
 
 TEST(StageRunner, StopsAtTheFirstFailureNamingTheStageAndKeepsEarlierOutputs) {
