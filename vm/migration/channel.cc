@@ -112,8 +112,8 @@ Status Channel::writeAll(std::span<const std::span<const std::uint8_t>> parts) {
   return {};
 }
 
-FdChannel::FdChannel(int fd, bool is_socket, std::string final_path)
-    : fd_(fd), is_socket_(is_socket), final_path_(std::move(final_path)) {}
+FdChannel::FdChannel(int fd, bool is_socket, std::string final_path, std::string temp_path)
+    : fd_(fd), is_socket_(is_socket), final_path_(std::move(final_path)), temp_path_(std::move(temp_path)) {}
 
 void FdChannel::enableSplice() { splice_ = SpliceWriter::create(fd_); }
 
@@ -121,7 +121,7 @@ FdChannel::~FdChannel() {
   splice_.reset();
   ::close(fd_);
   // An outgoing file that never finished: remove the partial copy.
-  if (!final_path_.empty() && !finished_) ::unlink((final_path_ + ".tmp").c_str());
+  if (!final_path_.empty() && !finished_) ::unlink(temp_path_.c_str());
 }
 
 Status FdChannel::writeAll(std::span<const std::uint8_t> data) {
@@ -228,9 +228,9 @@ void FdChannel::abort() {
 
 Status FdChannel::finishWriting() {
   if (final_path_.empty() || finished_) return {};
-  if (::fsync(fd_) != 0) return fail("cannot flush " + final_path_ + ".tmp: " + errnoText());
-  if (::rename((final_path_ + ".tmp").c_str(), final_path_.c_str()) != 0)
-    return fail("cannot rename " + final_path_ + ".tmp to " + final_path_ + ": " + errnoText());
+  if (::fsync(fd_) != 0) return fail("cannot flush " + temp_path_ + ": " + errnoText());
+  if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0)
+    return fail("cannot rename " + temp_path_ + " to " + final_path_ + ": " + errnoText());
   finished_ = true;
   return {};
 }
@@ -259,10 +259,19 @@ Result<std::size_t> MemoryChannel::readFull(std::uint8_t *out, std::size_t n) {
 Result<std::unique_ptr<Channel>> openOutgoing(const MigrationUri &uri) {
   switch (uri.kind) {
   case MigrationUri::Kind::File: {
-    const std::string tmp = uri.path + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // Guest memory: readable by its owner only (0600), in a file of its own
+    // (O_EXCL | O_NOFOLLOW: never a planted link's target, never another
+    // migration's partial file), renamed into place when complete.
+    static std::atomic<unsigned> counter{0};
+    std::string tmp;
+    int fd = -1;
+    for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+      tmp = uri.path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (fd < 0 && errno != EEXIST) break;
+    }
     if (fd < 0) return fail("cannot create " + tmp + ": " + errnoText());
-    return std::unique_ptr<Channel>(new FdChannel(fd, false, uri.path));
+    return std::unique_ptr<Channel>(new FdChannel(fd, false, uri.path, tmp));
   }
   case MigrationUri::Kind::Unix: {
     auto addr = unixAddress(uri.path);

@@ -74,10 +74,10 @@ class Channel {
 class FdChannel : public Channel {
  public:
   // `is_socket`: send() with MSG_NOSIGNAL (a dead peer is an error, not a
-  // SIGPIPE). `final_path`: for file: outgoing, `fd` writes `final_path`.tmp,
-  // renamed on finishWriting() so that a failed migration leaves no
-  // half-written file.
-  FdChannel(int fd, bool is_socket, std::string final_path = {});
+  // SIGPIPE). `final_path`: for file: outgoing, `fd` writes `temp_path` (a
+  // unique 0600 file beside it), renamed on finishWriting() so that a failed
+  // migration leaves no half-written file.
+  FdChannel(int fd, bool is_socket, std::string final_path = {}, std::string temp_path = {});
   // Unix sockets: large writes by reference from a reused ring
   // (splice_writer.h); falls back to copying when the kernel refuses.
   void enableSplice();
@@ -99,6 +99,7 @@ class FdChannel : public Channel {
   int fd_;
   bool is_socket_;
   std::string final_path_;
+  std::string temp_path_;
   bool finished_ = false;
   std::atomic<bool> aborted_{false};
   std::unique_ptr<SpliceWriter> splice_;

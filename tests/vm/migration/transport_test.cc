@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -98,6 +99,9 @@ TEST(Transport, FileThenLoad) {
   OutgoingMigration out(*p.src.machine, p.table, testHeader());
   ASSERT_TRUE(out.start("file:" + path).ok());
   ASSERT_EQ(MigrationStatus::Completed, waitForEnd(out).status);
+  // Guest memory is readable by its owner only.
+  EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   auto listener = IncomingListener::open(*parseMigrationUri("file:" + path));
   ASSERT_TRUE(listener.ok());
   IncomingMigration in(*p.dst.machine, p.table, testHeader(), true);
@@ -105,6 +109,29 @@ TEST(Transport, FileThenLoad) {
   ASSERT_TRUE(s.ok()) << s.error();
   EXPECT_EQ(p.src.vcpu->counter(), p.dst.vcpu->counter());
   std::filesystem::remove(path);
+}
+
+TEST(Transport, FileMigrationNeverWritesThroughAPlantedLink) {
+  Pair p;
+  startGuest(p.src);
+  const std::string path = tempPath("planted.stream");
+  const std::string victim = tempPath("victim.txt");
+  { std::FILE *f = std::fopen(victim.c_str(), "w"); std::fputs("precious", f); std::fclose(f); }
+  // The old fixed temporary name, planted as a link to another file.
+  std::filesystem::create_symlink(victim, path + ".tmp");
+  OutgoingMigration out(*p.src.machine, p.table, testHeader());
+  ASSERT_TRUE(out.start("file:" + path).ok());
+  ASSERT_EQ(MigrationStatus::Completed, waitForEnd(out).status);
+  std::FILE *f = std::fopen(victim.c_str(), "r");
+  char buf[16] = {};
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(std::fread(buf, 1, sizeof buf - 1, f), 8u);
+  std::fclose(f);
+  EXPECT_STREQ(buf, "precious");
+  EXPECT_TRUE(std::filesystem::is_regular_file(path));
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + ".tmp");
+  std::filesystem::remove(victim);
 }
 
 TEST(Transport, NoListenerFailsAndTheGuestRuns) {
