@@ -32,8 +32,8 @@ json::Value migrationInfo(const MigrationStats &s) {
   return info;
 }
 
-QmpCommandHandler makeQmpHandler(Machine &machine, OutgoingMigration &migration) {
-  return [&machine, &migration](std::string_view command, const json::Value &args) -> QmpResult {
+QmpCommandHandler makeQmpHandler(Machine &machine, OutgoingMigration &migration, std::function<void()> quit) {
+  return [&machine, &migration, quit](std::string_view command, const json::Value &args) -> QmpResult {
     if (command == "query-status") {
       const RunState state = machine.state();
       return QmpResult::ok(json::Object{{"status", std::string(toString(state))},
@@ -56,10 +56,14 @@ QmpCommandHandler makeQmpHandler(Machine &machine, OutgoingMigration &migration)
       if (auto s = migration.start(uri->asString()); !s) return QmpResult::error(s.error());
       return QmpResult::ok();
     }
+    if (command == "migrate_cancel") {
+      if (auto s = migration.cancel(); !s) return QmpResult::error(s.error());
+      return QmpResult::ok();
+    }
     if (command == "query-migrate") return QmpResult::ok(migrationInfo(migration.query()));
     if (command == "quit") {
       QmpResult r = QmpResult::ok();
-      r.after_reply = [&machine] { machine.quit(); };
+      r.after_reply = quit;
       return r;
     }
     if (command == "x-query-ram-checksum") {
@@ -73,7 +77,7 @@ QmpCommandHandler makeQmpHandler(Machine &machine, OutgoingMigration &migration)
     }
     if (command == "query-commands") {
       json::Array names;
-      for (const char *n : {"qmp_capabilities", "query-status", "stop", "cont", "migrate",
+      for (const char *n : {"qmp_capabilities", "query-status", "stop", "cont", "migrate", "migrate_cancel",
                             "query-migrate", "quit", "x-query-ram-checksum", "query-commands"})
         names.push_back(json::Object{{"name", n}});
       return QmpResult::ok(std::move(names));

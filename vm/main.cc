@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <functional>
+#include <thread>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -78,6 +81,46 @@ std::shared_ptr<ConsoleSink> openConsole(const std::string &path) {
   return std::make_shared<FdConsoleSink>(fd, true);
 }
 
+// Turns SIGTERM, SIGINT and SIGHUP into `quit` (QEMU: "terminating on
+// signal"), so that the sockets are removed and a migration's peer is let
+// go. The signals are blocked in every thread (main() blocks them before
+// any thread starts) and taken here with sigtimedwait().
+class TerminationSignals {
+ public:
+  explicit TerminationSignals(std::function<void()> quit) : quit_(std::move(quit)) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~TerminationSignals() {
+    stop_ = true;
+    thread_.join();
+  }
+  TerminationSignals(const TerminationSignals &) = delete;
+  TerminationSignals &operator=(const TerminationSignals &) = delete;
+
+  static sigset_t set() {
+    sigset_t s;
+    sigemptyset(&s);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&s, sig);
+    return s;
+  }
+
+ private:
+  void loop() {
+    const sigset_t s = set();
+    const timespec tick{0, 100 * 1000 * 1000};
+    while (!stop_) {
+      siginfo_t info{};
+      const int sig = ::sigtimedwait(&s, &info, &tick);
+      if (sig <= 0) continue;
+      std::cerr << "regvm: terminating on signal " << sig << " from pid " << info.si_pid << "\n";
+      quit_();
+    }
+  }
+  std::function<void()> quit_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 int runVm(const Options &o, const std::vector<std::string> &guest_param_items) {
   const auto &registry = MachineTypeRegistry::builtin();
   if (o.machine.empty()) failWith(kExitUsage, "--machine is required; valid for " + o.arch + ": " +
@@ -118,19 +161,39 @@ int runVm(const Options &o, const std::vector<std::string> &guest_param_items) {
   OutgoingMigration migration(machine, *table, header, params);
   if (o.exit_after_migration) migration.onCompleted([&machine] { machine.quit(); });
 
+  std::unique_ptr<IncomingListener> listener;
+  if (incoming_uri) {
+    auto opened = IncomingListener::open(*incoming_uri);
+    if (!opened) failWith(kExitBadInput, "--incoming: " + opened.error());
+    listener = std::move(opened).value();
+  }
+  // QMP quit and SIGTERM/SIGINT/SIGHUP: end everything under way, as QEMU's
+  // shutdown cancels its migration; nothing waits on a peer after this.
+  std::atomic<bool> quitting{false};
+  auto quit = [&] {
+    quitting = true;
+    (void)migration.cancel(true);
+    if (listener) listener->abort();
+    machine.quit();
+  };
+  TerminationSignals signals(quit);
+
   std::unique_ptr<QmpServer> qmp;
   if (!qmp_path.empty()) {
-    auto server = QmpServer::listen(qmp_path, makeQmpHandler(machine, migration));
+    auto server = QmpServer::listen(qmp_path, makeQmpHandler(machine, migration, quit));
     if (!server) failWith(kExitBadInput, server.error());
     qmp = std::move(server).value();
   }
 
   if (incoming_uri) {
-    auto listener = IncomingListener::open(*incoming_uri);
-    if (!listener) failWith(kExitBadInput, "--incoming: " + listener.error());
     IncomingMigration incoming(machine, *table, header, !o.no_compat_table);
-    if (auto s = receiveMigration(incoming, **listener); !s) {
+    auto incoming_note = [](const std::string &text) { std::cerr << "regvm: incoming: " << text << "\n"; };
+    if (auto s = receiveMigration(incoming, *listener, static_cast<int>(params.stall_timeout_ms), incoming_note); !s) {
       machine.quit();
+      if (quitting) {
+        std::cerr << "regvm: quit while waiting for the incoming migration\n";
+        return kExitOk;
+      }
       failWith(kExitFailure, "incoming migration failed: " + s.error());
     }
     const auto &sum = incoming.summary();
@@ -147,6 +210,9 @@ int runVm(const Options &o, const std::vector<std::string> &guest_param_items) {
   }
 
   const MachineEnd end = machine.waitUntilEnded();
+  // The machine ended (guest exit, quit): a migration still under way has
+  // nothing left to move.
+  (void)migration.cancel(true);
   migration.join();
   qmp.reset();
   switch (end.state) {
@@ -166,6 +232,10 @@ int runVm(const Options &o, const std::vector<std::string> &guest_param_items) {
 int main(int argc, char **argv) {
   using namespace regvm::cli;
   ::signal(SIGPIPE, SIG_IGN);
+  {
+    const sigset_t terminating = TerminationSignals::set();
+    ::pthread_sigmask(SIG_BLOCK, &terminating, nullptr);
+  }
   Options o;
   std::vector<std::string> guest_params;
   CLI::App app{"regvm: a small VMM whose versioned machine types come from regcompat's generated "
@@ -190,6 +260,7 @@ int main(int argc, char **argv) {
   app.add_flag("--exit-after-migration", o.exit_after_migration, "Exit (status 0) once an outgoing migration completed");
   app.add_flag("--paused,-S", o.start_paused, "Do not start the vCPU until `cont`");
   app.add_option("--downtime-limit", o.migration.downtime_limit_ms, "Longest acceptable downtime in ms: stop-and-copy only once the dirty set would go out in this time")->capture_default_str();
+  app.add_option("--stall-timeout", o.migration.stall_timeout_ms, "Migration stall timeout in ms: a peer that takes or sends nothing for this long (connect, writes, the stream's tail, reads, the incoming handshake) fails the migration, and the source keeps its guest")->capture_default_str()->check(CLI::Range(100, 3600000));
   app.add_option("--max-iterations", o.migration.max_iterations, "Pre-copy passes before stop-and-copy")->capture_default_str()->check(CLI::Range(1, 1000));
   app.add_flag("--no-auto-converge", o.no_auto_converge, "Never throttle the vCPU, even when the guest dirties memory faster than the migration sends it");
   app.add_option("--throttle-initial", o.migration.throttle_initial, "Auto-converge: the least vCPU throttle (percent) when a pre-copy sample first fails to halve the dirty set")->capture_default_str()->check(CLI::Range(1, 99));

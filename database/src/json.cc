@@ -86,11 +86,17 @@ class Parser {
       skipSpace();
       if (pos_ >= s_.size() || s_[pos_] != '"') return failAt(pos_, "expected a string key in the object");
       std::string key;
+      const std::size_t key_pos = pos_;
       if (!string(key)) return {};
       skipSpace();
       if (pos_ >= s_.size() || s_[pos_] != ':') return failAt(pos_, "expected ':' after an object key");
       ++pos_;
       skipSpace();
+      // A repeated key is an error, as in QEMU's parser (qobject/json-parser.c):
+      // which of the two a reader takes is otherwise anyone's guess.
+      for (const auto &member : members)
+        if (member.first == key)
+          return failAt(key_pos, "duplicate key \"" + (key.size() > 64 ? key.substr(0, 64) + "..." : key) + "\"");
       Value v = value(depth + 1);
       if (error_) return {};
       members.emplace_back(std::move(key), std::move(v));
@@ -153,6 +159,23 @@ class Parser {
     return true;
   }
 
+  // The length of the well-formed UTF-8 sequence at the start of `s`
+  // (Unicode table 3-7: no overlong forms, no surrogates, at most U+10FFFF),
+  // or 0.
+  static std::size_t utf8SequenceLength(std::string_view s) {
+    auto byte = [&](std::size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u; };
+    const unsigned b0 = byte(0);
+    auto cont = [&](std::size_t i, unsigned lo = 0x80, unsigned hi = 0xBF) { return byte(i) >= lo && byte(i) <= hi; };
+    if (b0 >= 0xC2 && b0 <= 0xDF) return cont(1) ? 2 : 0;
+    if (b0 == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+    if ((b0 >= 0xE1 && b0 <= 0xEC) || b0 == 0xEE || b0 == 0xEF) return cont(1) && cont(2) ? 3 : 0;
+    if (b0 == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+    if (b0 == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    if (b0 >= 0xF1 && b0 <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+    if (b0 == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+    return 0;
+  }
+
   static void utf8(std::string &out, unsigned cp) {
     if (cp < 0x80) {
       out += static_cast<char>(cp);
@@ -188,6 +211,18 @@ class Parser {
         failAt(pos_, "control character in a string");
         return false;
       }
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        // JSON text is UTF-8 (RFC 8259 section 8.1): a malformed sequence
+        // is refused here, so that no reply or report quotes it back.
+        const std::size_t n = utf8SequenceLength(s_.substr(pos_));
+        if (n == 0) {
+          failAt(pos_, "invalid UTF-8 byte " + printable(c) + " in a string");
+          return false;
+        }
+        out.append(s_.substr(pos_, n));
+        pos_ += n;
+        continue;
+      }
       if (c != '\\') {
         out += c;
         ++pos_;
@@ -217,6 +252,10 @@ class Parser {
           if (!hex4(lo)) return false;
           if (lo >= 0xDC00 && lo < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
           else pos_ = save;
+        }
+        if (cp >= 0xD800 && cp < 0xE000) {
+          failAt(pos_ - 6, "lone UTF-16 surrogate in a \\u escape (not a character)");
+          return false;
         }
         utf8(out, cp);
         break;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <vector>
@@ -91,34 +92,72 @@ std::string QmpSession::handleLine(std::string_view line, std::vector<std::funct
   return reply(id, json::Object{{"return", std::move(result.value)}});
 }
 
+namespace {
+
+std::string errnoText() { return std::strerror(errno); }
+
+// Is a process listening on the Unix socket at `addr`?
+bool someoneListens(const sockaddr_un &addr) {
+  const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (probe < 0) return false;
+  const bool live = ::connect(probe, reinterpret_cast<const sockaddr *>(&addr), sizeof addr) == 0;
+  ::close(probe);
+  return live;
+}
+
+std::string errorLine(const std::string &desc) {
+  return json::write(json::Object{{"error", json::Object{{"class", "GenericError"}, {"desc", desc}}}}) + "\n";
+}
+
+} // namespace
+
 regcompat::Result<std::unique_ptr<QmpServer>> QmpServer::listen(const std::string &path,
-                                                                QmpCommandHandler handler) {
+                                                                QmpCommandHandler handler, Limits limits) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof addr.sun_path)
     return fail("control socket path '" + path + "' is empty or too long");
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   struct stat st{};
-  if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return fail(std::string("socket: ") + std::strerror(errno));
-  if (::bind(fd, reinterpret_cast<const sockaddr *>(&addr), sizeof addr) != 0 || ::listen(fd, 4) != 0) {
-    const std::string e = std::strerror(errno);
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) return fail("control socket path " + path + " exists and is not a socket");
+    if (someoneListens(addr))
+      return fail("control socket " + path + " is in use by another process (another regvm?)");
+    ::unlink(path.c_str());  // left behind by a process that was killed
+  }
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return fail("socket: " + errnoText());
+  // Bound, made 0600, and only then listening: nobody connects in between
+  // (connect() to a socket that does not listen yet is refused).
+  if (::bind(fd, reinterpret_cast<const sockaddr *>(&addr), sizeof addr) != 0) {
+    const std::string e = errnoText();
     ::close(fd);
+    return fail("cannot listen on control socket " + path + ": " + e);
+  }
+  if (::chmod(path.c_str(), 0600) != 0 || ::lstat(path.c_str(), &st) != 0 ||
+      ::listen(fd, static_cast<int>(limits.max_clients)) != 0) {
+    const std::string e = errnoText();
+    ::close(fd);
+    ::unlink(path.c_str());
     return fail("cannot listen on control socket " + path + ": " + e);
   }
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) {
     ::close(fd);
-    return fail(std::string("pipe: ") + std::strerror(errno));
+    ::unlink(path.c_str());
+    return fail("pipe: " + errnoText());
   }
-  return std::unique_ptr<QmpServer>(new QmpServer(path, fd, pipefd[0], pipefd[1], std::move(handler)));
+  auto server = std::unique_ptr<QmpServer>(
+      new QmpServer(path, fd, pipefd[0], pipefd[1], std::move(handler), limits));
+  server->dev_ = st.st_dev;
+  server->ino_ = st.st_ino;
+  return server;
 }
 
 QmpServer::QmpServer(std::string path, int listen_fd, int wake_read, int wake_write,
-                     QmpCommandHandler handler)
+                     QmpCommandHandler handler, Limits limits)
     : path_(std::move(path)), listen_fd_(listen_fd), wake_read_(wake_read), wake_write_(wake_write),
-      handler_(std::move(handler)) {
+      handler_(std::move(handler)), limits_(limits) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -129,65 +168,121 @@ QmpServer::~QmpServer() {
   ::close(listen_fd_);
   ::close(wake_read_);
   ::close(wake_write_);
-  ::unlink(path_.c_str());
+  struct stat st{};
+  if (::lstat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_) ::unlink(path_.c_str());
 }
 
 namespace {
-bool sendAll(int fd, const std::string &data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+
+struct Client {
+  int fd;
+  QmpSession session;
+  std::string out;  // replies not yet taken by the client
+};
+
+// Sends what the socket takes now. False: the client is gone.
+bool flush(Client &client) {
+  while (!client.out.empty()) {
+    const ssize_t n = ::send(client.fd, client.out.data(), client.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
     if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
+    client.out.erase(0, static_cast<std::size_t>(n));
   }
   return true;
 }
+
 } // namespace
 
 void QmpServer::loop() {
-  std::map<int, std::unique_ptr<QmpSession>> clients;
+  std::map<int, std::unique_ptr<Client>> clients;
+  // Held in reserve for running out of descriptors (see the class comment).
+  int reserve = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point listener_paused_until{};
+  auto drop = [&](int fd) {
+    ::close(fd);
+    clients.erase(fd);
+  };
   for (;;) {
     std::vector<pollfd> fds;
     fds.push_back({wake_read_, POLLIN, 0});
-    fds.push_back({listen_fd_, POLLIN, 0});
-    for (const auto &[fd, session] : clients) fds.push_back({fd, POLLIN, 0});
-    if (::poll(fds.data(), fds.size(), -1) < 0) {
+    const bool listening = Clock::now() >= listener_paused_until;
+    fds.push_back({listening ? listen_fd_ : -1, POLLIN, 0});
+    for (const auto &[fd, client] : clients) {
+      short events = 0;
+      if (client->out.size() < limits_.max_pending_output) events |= POLLIN;
+      if (!client->out.empty()) events |= POLLOUT;
+      fds.push_back({fd, events, 0});
+    }
+    if (::poll(fds.data(), fds.size(), listening ? -1 : 100) < 0) {
       if (errno == EINTR) continue;
       break;
     }
     if (fds[0].revents != 0) break;
     if (fds[1].revents & POLLIN) {
-      const int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (client >= 0) {
-        if (sendAll(client, QmpSession::greeting()))
-          clients.emplace(client, std::make_unique<QmpSession>(handler_));
-        else
+      int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (client < 0 && (errno == EMFILE || errno == ENFILE)) {
+        // Out of descriptors: free the reserve to take the waiting client
+        // off the queue and refuse it; pause listening if even that fails.
+        if (reserve >= 0) ::close(reserve);
+        client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (client >= 0) {
+          const std::string line = errorLine("regvm has no file descriptor left for another control client");
+          (void)!::send(client, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
           ::close(client);
+          client = -1;
+        } else {
+          listener_paused_until = Clock::now() + std::chrono::milliseconds(100);
+        }
+        reserve = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      }
+      if (client >= 0 && clients.size() >= limits_.max_clients) {
+        const std::string line = errorLine("too many control clients (at most " +
+                                           std::to_string(limits_.max_clients) + " at once)");
+        (void)!::send(client, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        ::close(client);
+      } else if (client >= 0) {
+        auto entry = std::make_unique<Client>(Client{client, QmpSession(handler_), QmpSession::greeting()});
+        Client &c = *entry;
+        clients.emplace(client, std::move(entry));
+        if (!flush(c)) drop(client);
       }
     }
     for (std::size_t i = 2; i < fds.size(); ++i) {
       if (fds[i].revents == 0) continue;
       const int fd = fds[i].fd;
+      auto it = clients.find(fd);
+      if (it == clients.end()) continue;
+      Client &c = *it->second;
+      if ((fds[i].revents & POLLOUT) && !flush(c)) {
+        drop(fd);
+        continue;
+      }
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (!(fds[i].events & POLLIN)) {
+        // Not reading from it (replies pending); a hang-up still ends it.
+        if (fds[i].revents & (POLLHUP | POLLERR)) drop(fd);
+        continue;
+      }
       char buf[4096];
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
       if (n <= 0) {
-        if (n < 0 && errno == EINTR) continue;
-        ::close(fd);
-        clients.erase(fd);
+        drop(fd);
         continue;
       }
       std::vector<std::function<void()>> after;
-      const std::string out = clients[fd]->feed({buf, static_cast<std::size_t>(n)}, after);
-      const bool sent = sendAll(fd, out);
+      c.out += c.session.feed({buf, static_cast<std::size_t>(n)}, after);
+      const bool alive = flush(c);
+      // After the reply was offered: `quit` acts even when the client does
+      // not read it.
       for (auto &action : after) action();
-      if (!sent) {
-        ::close(fd);
-        clients.erase(fd);
-      }
+      if (!alive) drop(fd);
     }
   }
-  for (const auto &[fd, session] : clients) ::close(fd);
+  for (const auto &[fd, client] : clients) ::close(fd);
+  if (reserve >= 0) ::close(reserve);
 }
 
 } // namespace regvm

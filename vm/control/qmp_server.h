@@ -15,6 +15,9 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
+
+#include <sys/types.h>
 
 #include "json.h"
 #include "regcompat/result.h"
@@ -58,17 +61,42 @@ class QmpSession {
   bool discarding_ = false;  // inside a line longer than kMaxLine
 };
 
+// Serves the control socket on its own thread. Every client is served
+// without blocking on any other: replies queue per client and go out as the
+// client reads them, and a client that does not read its replies (more than
+// `max_pending_output` queued) is no longer read from until it does, while
+// the others go on. At most `max_clients` at once; a further client gets an
+// error line and is closed. When the process runs out of descriptors, a
+// reserved one is given up to accept and refuse the waiting client, so
+// the thread never spins on a listener it cannot serve.
 class QmpServer {
  public:
-  // `path`: a Unix socket path (the part after "unix:").
+  struct Limits {
+    std::size_t max_clients = 16;
+    std::size_t max_pending_output = std::size_t{1} << 20;
+  };
+
+  // `path`: a Unix socket path (the part after "unix:"). The socket is
+  // made mode 0600 before it accepts anyone: the socket drives the guest.
+  // A path where another live process listens is refused (two regvm
+  // instances never share a control socket); a stale socket file left by
+  // a killed process is replaced.
   static regcompat::Result<std::unique_ptr<QmpServer>> listen(const std::string &path,
-                                                              QmpCommandHandler handler);
+                                                              QmpCommandHandler handler,
+                                                              Limits limits);
+  static regcompat::Result<std::unique_ptr<QmpServer>> listen(const std::string &path,
+                                                              QmpCommandHandler handler) {
+    return listen(path, std::move(handler), Limits{});
+  }
+  // Stops serving and removes the socket file (if it is still the one this
+  // server bound).
   ~QmpServer();
   QmpServer(const QmpServer &) = delete;
   QmpServer &operator=(const QmpServer &) = delete;
 
  private:
-  QmpServer(std::string path, int listen_fd, int wake_read, int wake_write, QmpCommandHandler handler);
+  QmpServer(std::string path, int listen_fd, int wake_read, int wake_write, QmpCommandHandler handler,
+            Limits limits);
   void loop();
 
   std::string path_;
@@ -76,6 +104,9 @@ class QmpServer {
   int wake_read_;
   int wake_write_;
   QmpCommandHandler handler_;
+  Limits limits_;
+  dev_t dev_ = 0;  // the socket file bound, removed only if still there
+  ino_t ino_ = 0;
   std::thread thread_;
 };
 

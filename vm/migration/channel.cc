@@ -6,6 +6,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -115,7 +117,23 @@ Status Channel::writeAll(std::span<const std::span<const std::uint8_t>> parts) {
 FdChannel::FdChannel(int fd, bool is_socket, std::string final_path, std::string temp_path)
     : fd_(fd), is_socket_(is_socket), final_path_(std::move(final_path)), temp_path_(std::move(temp_path)) {}
 
-void FdChannel::enableSplice() { splice_ = SpliceWriter::create(fd_); }
+void FdChannel::enableSplice() {
+  splice_ = SpliceWriter::create(fd_);
+  if (splice_) splice_->setStallTimeout(stall_timeout_ms_);
+}
+
+void FdChannel::setStallTimeout(int ms) {
+  stall_timeout_ms_ = ms;
+  if (splice_) splice_->setStallTimeout(ms);
+  if (!is_socket_) return;
+  timeval tv{ms / 1000, (ms % 1000) * 1000};
+  setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+std::string FdChannel::stalled(const std::string &what) const {
+  return what + " for " + std::to_string(stall_timeout_ms_) + " ms (stall timeout)";
+}
 
 FdChannel::~FdChannel() {
   splice_.reset();
@@ -160,6 +178,8 @@ Status FdChannel::writeAll(std::span<const std::span<const std::uint8_t>> parts)
     msg.msg_iovlen = n;
     const ssize_t w = is_socket_ ? ::sendmsg(fd_, &msg, MSG_NOSIGNAL) : ::writev(fd_, iov, static_cast<int>(n));
     if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !aborted_.load())
+      return fail(stalled("the peer took no data") + " after " + std::to_string(bytesWritten()) + " bytes");
     if (w <= 0)
       return fail("connection lost after " + std::to_string(bytesWritten()) + " bytes: " +
                   (w < 0 ? errnoText() : "nothing written"));
@@ -190,6 +210,9 @@ Result<std::size_t> FdChannel::readFull(std::uint8_t *out, std::size_t n) {
     if (aborted_.load()) return fail("migration aborted");
     const ssize_t r = ::read(fd_, out + done, n - done);
     if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !aborted_.load())
+      return fail(stalled("the peer sent nothing") + " at byte offset " + std::to_string(read_));
+    if (aborted_.load()) return fail("migration aborted");
     if (r < 0) return fail("read error at byte offset " + std::to_string(read_) + ": " + errnoText());
     if (r == 0) break;
     done += static_cast<std::size_t>(r);
@@ -226,6 +249,26 @@ void FdChannel::abort() {
   if (is_socket_) ::shutdown(fd_, SHUT_RDWR);
 }
 
+Status FdChannel::waitUntilDelivered() {
+  if (!is_socket_) return {};
+  using Clock = std::chrono::steady_clock;
+  int last = -1;
+  auto progress = Clock::now();
+  for (;;) {
+    if (aborted_.load()) return fail("migration aborted");
+    int queued = 0;
+    if (::ioctl(fd_, SIOCOUTQ, &queued) != 0) return {};  // cannot tell: the reply's wait bounds it
+    if (queued == 0 || waitReadable(0)) return {};
+    if (last < 0 || queued < last) progress = Clock::now();
+    last = queued;
+    if (stall_timeout_ms_ > 0 && Clock::now() - progress >= std::chrono::milliseconds(stall_timeout_ms_))
+      return fail(stalled("the destination read none of the last " + std::to_string(queued) + " bytes") +
+                  ": it is not loading the stream");
+    pollfd p{fd_, POLLIN, 0};
+    (void)::poll(&p, 1, 10);
+  }
+}
+
 Status FdChannel::finishWriting() {
   if (final_path_.empty() || finished_) return {};
   if (::fsync(fd_) != 0) return fail("cannot flush " + temp_path_ + ": " + errnoText());
@@ -256,7 +299,7 @@ Result<std::size_t> MemoryChannel::readFull(std::uint8_t *out, std::size_t n) {
   return k;
 }
 
-Result<std::unique_ptr<Channel>> openOutgoing(const MigrationUri &uri) {
+Result<std::unique_ptr<Channel>> openOutgoing(const MigrationUri &uri, int stall_timeout_ms) {
   switch (uri.kind) {
   case MigrationUri::Kind::File: {
     // Guest memory: readable by its owner only (0600), in a file of its own
@@ -279,12 +322,10 @@ Result<std::unique_ptr<Channel>> openOutgoing(const MigrationUri &uri) {
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return fail("socket: " + errnoText());
     tuneSocket(fd, false);
-    if (::connect(fd, reinterpret_cast<const sockaddr *>(&*addr), sizeof *addr) != 0) {
-      const std::string e = errnoText();
-      ::close(fd);
-      return fail("cannot connect to " + uri.text + ": " + e);
-    }
     auto channel = std::make_unique<FdChannel>(fd, true);
+    channel->setStallTimeout(stall_timeout_ms);  // bounds connect() too
+    if (::connect(fd, reinterpret_cast<const sockaddr *>(&*addr), sizeof *addr) != 0)
+      return fail("cannot connect to " + uri.text + ": " + errnoText());
     channel->enableSplice();
     return std::unique_ptr<Channel>(std::move(channel));
   }
@@ -294,12 +335,12 @@ Result<std::unique_ptr<Channel>> openOutgoing(const MigrationUri &uri) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return fail("socket: " + errnoText());
     tuneSocket(fd, true);
-    if (::connect(fd, reinterpret_cast<const sockaddr *>(&*addr), sizeof *addr) != 0) {
-      const std::string e = errnoText();
-      ::close(fd);
-      return fail("cannot connect to " + uri.text + ": " + e);
-    }
-    return std::unique_ptr<Channel>(new FdChannel(fd, true));
+    auto channel = std::make_unique<FdChannel>(fd, true);
+    channel->setStallTimeout(stall_timeout_ms);  // bounds connect() too
+    if (::connect(fd, reinterpret_cast<const sockaddr *>(&*addr), sizeof *addr) != 0)
+      return fail("cannot connect to " + uri.text + ": " +
+                  (errno == EINPROGRESS ? "no answer within the stall timeout" : errnoText()));
+    return std::unique_ptr<Channel>(std::move(channel));
   }
   }
   return fail("unknown transport");
@@ -315,17 +356,29 @@ Result<std::unique_ptr<IncomingListener>> IncomingListener::open(const Migration
   case MigrationUri::Kind::Unix: {
     auto addr = unixAddress(uri.path);
     if (!addr) return fail(addr.error());
-    // A stale socket from an earlier run would make bind() fail.
+    // A stale socket from an earlier run would make bind() fail; one where
+    // a process listens is another destination's.
     struct stat st{};
-    if (::lstat(uri.path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(uri.path.c_str());
+    if (::lstat(uri.path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
+      const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      const bool live = probe >= 0 && ::connect(probe, reinterpret_cast<const sockaddr *>(&*addr), sizeof *addr) == 0;
+      if (probe >= 0) ::close(probe);
+      if (live) return fail("cannot listen on " + uri.text + ": another process listens there");
+      ::unlink(uri.path.c_str());
+    }
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return fail("socket: " + errnoText());
-    if (::bind(fd, reinterpret_cast<const sockaddr *>(&*addr), sizeof *addr) != 0 || ::listen(fd, 1) != 0) {
+    // 0600 before listening: the stream carries guest memory.
+    if (::bind(fd, reinterpret_cast<const sockaddr *>(&*addr), sizeof *addr) != 0 ||
+        ::chmod(uri.path.c_str(), 0600) != 0 || ::lstat(uri.path.c_str(), &st) != 0 || ::listen(fd, 1) != 0) {
       const std::string e = errnoText();
       ::close(fd);
       return fail("cannot listen on " + uri.text + ": " + e);
     }
-    return std::unique_ptr<IncomingListener>(new IncomingListener(uri, fd, 0));
+    auto listener = std::unique_ptr<IncomingListener>(new IncomingListener(uri, fd, 0));
+    listener->dev_ = st.st_dev;
+    listener->ino_ = st.st_ino;
+    return listener;
   }
   case MigrationUri::Kind::Tcp: {
     auto addr = tcpAddress(uri);
@@ -350,22 +403,64 @@ Result<std::unique_ptr<IncomingListener>> IncomingListener::open(const Migration
 
 IncomingListener::~IncomingListener() {
   if (fd_ >= 0) ::close(fd_);
-  if (uri_.kind == MigrationUri::Kind::Unix) ::unlink(uri_.path.c_str());
+  struct stat st{};
+  if (uri_.kind == MigrationUri::Kind::Unix && ::lstat(uri_.path.c_str(), &st) == 0 && st.st_dev == dev_ &&
+      st.st_ino == ino_)
+    ::unlink(uri_.path.c_str());
 }
 
-Result<std::unique_ptr<Channel>> IncomingListener::accept() {
+void IncomingListener::abort() {
+  std::lock_guard lock(mutex_);
+  aborted_ = true;
+  // Wakes a blocked accept() (Linux: EINVAL) and poll().
+  if (fd_ >= 0 && uri_.kind != MigrationUri::Kind::File) ::shutdown(fd_, SHUT_RDWR);
+  if (current_) current_->abort();
+}
+
+void IncomingListener::detach() {
+  std::lock_guard lock(mutex_);
+  current_ = nullptr;
+}
+
+Result<std::unique_ptr<Channel>> IncomingListener::accept(int stall_timeout_ms,
+                                                          const std::function<void(const std::string &)> &on_dropped) {
+  auto adopt = [&](std::unique_ptr<FdChannel> channel) -> Result<std::unique_ptr<Channel>> {
+    std::lock_guard lock(mutex_);
+    if (aborted_) return fail("the incoming migration was abandoned (quit)");
+    current_ = channel.get();
+    return std::unique_ptr<Channel>(std::move(channel));
+  };
   if (uri_.kind == MigrationUri::Kind::File) {
     const int fd = fd_;
     fd_ = -1;
     if (fd < 0) return fail("file " + uri_.path + " was already read");
-    return std::unique_ptr<Channel>(new FdChannel(fd, false));
+    return adopt(std::make_unique<FdChannel>(fd, false));
   }
   for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (aborted_) return fail("the incoming migration was abandoned (quit)");
+    }
     const int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0 && errno == EINTR) continue;
-    if (fd < 0) return fail("accept on " + uri_.text + ": " + errnoText());
+    if (fd < 0) {
+      std::lock_guard lock(mutex_);
+      if (aborted_) return fail("the incoming migration was abandoned (quit)");
+      return fail("accept on " + uri_.text + ": " + errnoText());
+    }
     tuneSocket(fd, uri_.kind == MigrationUri::Kind::Tcp);
-    return std::unique_ptr<Channel>(new FdChannel(fd, true));
+    auto channel = std::make_unique<FdChannel>(fd, true);
+    channel->setStallTimeout(stall_timeout_ms);
+    // The handshake: a source writes its preamble at once. A connection
+    // that sends nothing (a port scan, a stuck client) must not hold the
+    // only slot the real source can use.
+    if (stall_timeout_ms > 0 && !channel->waitReadable(stall_timeout_ms)) {
+      if (on_dropped)
+        on_dropped("a connection on " + uri_.text + " sent nothing for " + std::to_string(stall_timeout_ms) +
+                   " ms: closed it, still waiting for the source");
+      continue;
+    }
+    return adopt(std::move(channel));
   }
 }
 

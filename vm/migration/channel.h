@@ -10,11 +10,15 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "regcompat/result.h"
 #include "regcompat/runtime/status.h"
@@ -61,6 +65,11 @@ class Channel {
   // The end of the outgoing data: a file is flushed to disk and renamed into
   // place; a socket stays open for the reply.
   virtual regcompat::runtime::Status finishWriting() { return {}; }
+  // Waits until the peer has taken every byte written (a socket's unread
+  // queue is empty) or has answered. Fails when the queue does not shrink
+  // for the stall timeout: a peer that accepted the connection and never
+  // reads cannot hold the source.
+  virtual regcompat::runtime::Status waitUntilDelivered() { return {}; }
 
   std::uint64_t bytesWritten() const { return written_.load(std::memory_order_relaxed); }
   std::uint64_t bytesRead() const { return read_; }
@@ -78,6 +87,11 @@ class FdChannel : public Channel {
   // unique 0600 file beside it), renamed on finishWriting() so that a failed
   // migration leaves no half-written file.
   FdChannel(int fd, bool is_socket, std::string final_path = {}, std::string temp_path = {});
+  // Sockets: a write that the peer takes nothing of, or a read that gets
+  // nothing, for `ms` fails ("stalled"), instead of blocking forever
+  // (SO_SNDTIMEO / SO_RCVTIMEO; the splice path and waitUntilDelivered()
+  // apply the same bound). 0: no bound.
+  void setStallTimeout(int ms);
   // Unix sockets: large writes by reference from a reused ring
   // (splice_writer.h); falls back to copying when the kernel refuses.
   void enableSplice();
@@ -94,10 +108,14 @@ class FdChannel : public Channel {
   void abort() override;
   void drain(int timeout_ms) override;
   regcompat::runtime::Status finishWriting() override;
+  regcompat::runtime::Status waitUntilDelivered() override;
 
  private:
+  std::string stalled(const std::string &what) const;
+
   int fd_;
   bool is_socket_;
+  int stall_timeout_ms_ = 0;
   std::string final_path_;
   std::string temp_path_;
   bool finished_ = false;
@@ -125,8 +143,9 @@ class MemoryChannel : public Channel {
   std::uint64_t write_limit_ = UINT64_MAX;
 };
 
-// Source side: connect (unix, tcp) or create the file.
-regcompat::Result<std::unique_ptr<Channel>> openOutgoing(const MigrationUri &uri);
+// Source side: connect (unix, tcp) or create the file. `stall_timeout_ms`
+// bounds the connect and every later write and read (FdChannel).
+regcompat::Result<std::unique_ptr<Channel>> openOutgoing(const MigrationUri &uri, int stall_timeout_ms = 0);
 
 // Destination side: listen on a socket, or open the file to read.
 class IncomingListener {
@@ -135,8 +154,20 @@ class IncomingListener {
   ~IncomingListener();
   IncomingListener(const IncomingListener &) = delete;
   IncomingListener &operator=(const IncomingListener &) = delete;
-  // Waits for the source (socket) or returns the file.
-  regcompat::Result<std::unique_ptr<Channel>> accept();
+  // Waits for the source (socket) or returns the file. A connection that
+  // sends nothing within `stall_timeout_ms` is closed and the wait goes on
+  // (the real source may still come; QEMU's incoming would wait on it
+  // forever); every later read of the accepted channel has the same bound.
+  // `on_dropped` hears of each such connection.
+  regcompat::Result<std::unique_ptr<Channel>> accept(int stall_timeout_ms = 0,
+                                                     const std::function<void(const std::string &)> &on_dropped = {});
+  // Makes a blocked or later accept() fail, and aborts the channel it
+  // returned (QMP quit, SIGTERM), from any thread.
+  void abort();
+  // The channel accept() returned is about to go: abort() no longer
+  // reaches it.
+  void detach();
+  bool hasReturnPath() const { return uri_.hasReturnPath(); }
   // tcp:HOST:0 listens on a free port: the one chosen.
   std::uint16_t port() const { return port_; }
 
@@ -146,6 +177,11 @@ class IncomingListener {
   MigrationUri uri_;
   int fd_;
   std::uint16_t port_;
+  dev_t dev_ = 0;  // the unix socket file bound, removed only if still there
+  ino_t ino_ = 0;
+  std::mutex mutex_;
+  bool aborted_ = false;
+  Channel *current_ = nullptr;
 };
 
 } // namespace regvm

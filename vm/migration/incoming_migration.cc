@@ -209,14 +209,31 @@ Status IncomingMigration::load(Channel &channel) {
   }
 }
 
-Status receiveMigration(IncomingMigration &incoming, IncomingListener &listener) {
-  auto channel = listener.accept();
+Status receiveMigration(IncomingMigration &incoming, IncomingListener &listener, int stall_timeout_ms,
+                        const std::function<void(const std::string &)> &on_note) {
+  auto channel = listener.accept(stall_timeout_ms, on_note);
   if (!channel) return fail(channel.error());
   Status s = incoming.load(**channel);
-  // Tell the source (sockets); a source that is gone does not change the
-  // outcome on this side.
-  (void)stream::writeReply(**channel, s.ok(), s.ok() ? std::string("loaded") : s.error());
-  if (!s) (*channel)->drain(5000);
+  if (listener.hasReturnPath()) {
+    // Tell the source. A loaded guest runs here only if the source could be
+    // told and then handed it over (STREAM.md, "Return path"): a source that
+    // gave up waiting resumes its own copy.
+    Status told = stream::writeReply(**channel, s.ok(), s.ok() ? std::string("loaded") : s.error());
+    if (!s) {
+      (*channel)->drain(5000);
+    } else if (!told) {
+      s = fail("the stream loaded, but the source could not be told (" + told.error() +
+               "): it resumes its own copy of the guest, so this one must not run");
+    } else {
+      std::uint8_t go = 0;
+      auto got = (*channel)->readFull(&go, 1);
+      if (!got || *got != 1 || go != stream::kSwitchOver)
+        s = fail("the stream loaded, but the source did not hand the guest over (" +
+                 (got ? std::string(*got == 1 ? "unexpected byte" : "connection closed") : got.error()) +
+                 "): it keeps its own copy of the guest, so this one must not run");
+    }
+  }
+  listener.detach();
   return s;
 }
 

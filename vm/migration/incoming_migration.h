@@ -10,6 +10,7 @@
 // source, told on the return path (or seeing the connection close), resumes.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "channel.h"
@@ -57,8 +58,12 @@ class IncomingMigration {
   IncomingSummary summary_;
 };
 
-// Listens on `uri` (or opens the file), loads one migration and answers the
-// source on the return path. Returns the load's result.
-regcompat::runtime::Status receiveMigration(IncomingMigration &incoming, IncomingListener &listener);
+// Waits for the source on `listener`, loads one migration and answers the
+// source on the return path. Returns the load's result. `stall_timeout_ms`
+// bounds the handshake and every read (IncomingListener::accept);
+// `on_note` hears of connections dropped on the way.
+regcompat::runtime::Status receiveMigration(IncomingMigration &incoming, IncomingListener &listener,
+                                            int stall_timeout_ms = 0,
+                                            const std::function<void(const std::string &)> &on_note = {});
 
 } // namespace regvm

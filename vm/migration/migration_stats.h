@@ -8,7 +8,9 @@
 
 namespace regvm {
 
-enum class MigrationStatus : std::uint8_t { None, Setup, Active, Completed, Failed };
+// QEMU's names (qapi/migration.json MigrationStatus); `cancelling` lasts
+// until the migration thread has given the guest back.
+enum class MigrationStatus : std::uint8_t { None, Setup, Active, Completed, Failed, Cancelling, Cancelled };
 
 constexpr std::string_view toString(MigrationStatus s) {
   switch (s) {
@@ -17,6 +19,8 @@ constexpr std::string_view toString(MigrationStatus s) {
   case MigrationStatus::Active: return "active";
   case MigrationStatus::Completed: return "completed";
   case MigrationStatus::Failed: return "failed";
+  case MigrationStatus::Cancelling: return "cancelling";
+  case MigrationStatus::Cancelled: return "cancelled";
   }
   return "none";
 }
@@ -73,6 +77,13 @@ struct MigrationParameters {
   // How long the source waits for the destination's answer after the End
   // section before it gives the guest back to itself.
   std::uint32_t return_path_timeout_ms = 120000;
+  // The longest the migration waits on its peer without progress: a
+  // connect, a write the peer takes nothing of, the peer's reading of the
+  // stream's tail, a read (destination), and the incoming handshake (a
+  // connection that sends nothing is closed). QEMU has no such bound (a
+  // wedged peer holds its migration until migrate_cancel); regvm bounds it
+  // so that an unattended source always gets its guest back.
+  std::uint32_t stall_timeout_ms = 30000;
 };
 
 } // namespace regvm

@@ -69,7 +69,8 @@ Status OutgoingMigration::start(const std::string &uri_text) {
   if (!uri) return fail(uri.error());
   {
     std::lock_guard lock(mutex_);
-    if (stats_.status == MigrationStatus::Setup || stats_.status == MigrationStatus::Active)
+    if (stats_.status == MigrationStatus::Setup || stats_.status == MigrationStatus::Active ||
+        stats_.status == MigrationStatus::Cancelling)
       return fail("a migration is already in progress");
   }
   const RunState state = machine_.state();
@@ -82,19 +83,33 @@ Status OutgoingMigration::start(const std::string &uri_text) {
     stats_.status = MigrationStatus::Setup;
     stats_.ram_total = machine_.memory().size();
     started_ns_ = nowNs();
+    cancel_requested_ = false;
+    end_sent_ = false;
   }
   thread_ = std::thread([this, target = *uri] {
     const std::uint64_t t0 = nowNs();
-    auto channel = openOutgoing(target);
+    auto channel = openOutgoing(target, static_cast<int>(params_.stall_timeout_ms));
     update([&](MigrationStats &s) { s.setup_time_ms = (nowNs() - t0) / 1000000; });
     Status result = channel ? runTo(**channel, target.hasReturnPath()) : Status(fail(channel.error()));
     if (!result)
       update([&](MigrationStats &s) {
-        s.status = MigrationStatus::Failed;
-        s.error = result.error();
+        s.status = cancel_requested_ ? MigrationStatus::Cancelled : MigrationStatus::Failed;
+        s.error = cancel_requested_ ? "cancelled" : result.error();
         s.total_time_ms = (nowNs() - started_ns_) / 1000000;
       });
   });
+  return {};
+}
+
+Status OutgoingMigration::cancel(bool quitting) {
+  std::lock_guard lock(mutex_);
+  if (stats_.status != MigrationStatus::Setup && stats_.status != MigrationStatus::Active) return {};
+  if (end_sent_ && !quitting)
+    return fail("the whole stream has gone out: the destination may already run the guest, so the migration "
+                "ends with its answer (within " + std::to_string(params_.return_path_timeout_ms / 1000) + " s)");
+  cancel_requested_ = true;
+  stats_.status = MigrationStatus::Cancelling;
+  if (channel_) channel_->abort();
   return {};
 }
 
@@ -102,28 +117,45 @@ Status OutgoingMigration::runTo(Channel &channel, bool wait_for_reply) {
   {
     std::lock_guard lock(mutex_);
     if (started_ns_ == 0) started_ns_ = nowNs();
+    if (cancel_requested_) return fail("cancelled");
     stats_.status = MigrationStatus::Active;
     stats_.ram_total = machine_.memory().size();
+    channel_ = &channel;
   }
   wait_for_reply_ = wait_for_reply;
   bool stopped = false, was_running = false;
   Status s = precopyAndSend(channel, stopped, was_running);
   sent_ns_ = nowNs();
+  // A destination that never reads would otherwise hold the stopped guest
+  // for the whole reply timeout: it must be taking the stream.
+  if (s && wait_for_reply) s = channel.waitUntilDelivered();
   if (s && wait_for_reply) {
     s = awaitReply(channel, params_.return_path_timeout_ms);
+    // The switch-over (STREAM.md): once `G` is written the destination may
+    // run the guest, so this side never resumes after that point, even if
+    // the byte is lost on the way.
+    if (s) {
+      const std::uint8_t go[1] = {stream::kSwitchOver};
+      s = channel.writeAll(go);
+      if (!s) s = fail("the destination loaded the guest but could not be told to run it: " + s.error());
+    }
   } else if (!s && wait_for_reply && channel.waitReadable(0)) {
     // The destination stopped reading because it failed: its answer says why.
     Status reply = awaitReply(channel, 1000);
     if (!reply) s = reply;
   }
   machine_.dirtyLog().stop();
+  {
+    std::lock_guard lock(mutex_);
+    channel_ = nullptr;
+  }
   if (!s) {
     // Give the guest back to itself: it never left this side.
     channel.abort();
     if (stopped) machine_.endFinishMigrate(was_running);
     update([&](MigrationStats &st) {
-      st.status = MigrationStatus::Failed;
-      st.error = s.error();
+      st.status = cancel_requested_ ? MigrationStatus::Cancelled : MigrationStatus::Failed;
+      st.error = cancel_requested_ ? "cancelled" : s.error();
       st.total_time_ms = (nowNs() - started_ns_) / 1000000;
     });
     return s;
@@ -267,6 +299,12 @@ Status OutgoingMigration::precopyAndSend(Channel &channel, bool &stopped, bool &
   if (auto s = sender.sendDirty(dirty); !s) return s;
   if (auto s = sender.flush(); !s) return s;
   if (auto s = sendDeviceAndCpuState(writer); !s) return s;
+  {
+    // From here on cancel() is refused (see there), unless it came first.
+    std::lock_guard lock(mutex_);
+    if (cancel_requested_) return fail("cancelled");
+    end_sent_ = true;
+  }
   {
     StateWriter w;
     stream::encodeEnd(w, {memory.pageCount(), checksum.value(), was_running});

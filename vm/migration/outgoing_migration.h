@@ -41,6 +41,13 @@ class OutgoingMigration {
   // URI, a migration already active, a machine that cannot be migrated.
   regcompat::runtime::Status start(const std::string &uri);
   MigrationStats query() const;
+  // QMP migrate_cancel: the migration stops at once and the guest stays
+  // here (resumed if it was running); status `cancelled`. Refused once the
+  // End section has gone out: the destination may already run the guest,
+  // and the outcome is its answer. `quitting` (quit, SIGTERM) cancels even
+  // then: this side's guest ends with the process, so it cannot run twice.
+  // No migration running: nothing to do (as in QEMU).
+  regcompat::runtime::Status cancel(bool quitting = false);
   // Waits for the current migration's thread.
   void join();
   // Called on the migration thread when a migration completes.
@@ -69,6 +76,11 @@ class OutgoingMigration {
   std::uint64_t sent_ns_ = 0;  // the End section went out
   bool trace_ = false;
   bool wait_for_reply_ = false;  // when stop-and-copy stopped the vCPU
+  // Under mutex_: the channel of the running migration (for cancel()),
+  // whether cancel() asked it to stop, whether the End section went out.
+  Channel *channel_ = nullptr;
+  bool cancel_requested_ = false;
+  bool end_sent_ = false;
   std::thread thread_;
 };
 

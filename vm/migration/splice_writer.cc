@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -44,6 +45,9 @@ SpliceWriter::~SpliceWriter() {
 }
 
 Status SpliceWriter::waitForRoom(std::size_t n, std::uint64_t stream_offset, const std::atomic<bool> &aborted) {
+  using Clock = std::chrono::steady_clock;
+  int last = -1;
+  auto progress = Clock::now();
   for (;;) {
     int queued = 0;
     if (::ioctl(socket_, SIOCOUTQ, &queued) != 0)
@@ -53,6 +57,11 @@ Status SpliceWriter::waitForRoom(std::size_t n, std::uint64_t stream_offset, con
     // fewer than that are queued.
     if (static_cast<std::size_t>(queued) + n < kRingBytes) return {};
     if (aborted.load()) return fail("migration aborted after " + std::to_string(stream_offset) + " bytes");
+    if (last < 0 || queued < last) progress = Clock::now();
+    last = queued;
+    if (stall_timeout_ms_ > 0 && Clock::now() - progress >= std::chrono::milliseconds(stall_timeout_ms_))
+      return fail("the peer took no data for " + std::to_string(stall_timeout_ms_) + " ms (stall timeout) after " +
+                  std::to_string(stream_offset) + " bytes");
     pollfd p{socket_, POLLOUT, 0};
     (void)::poll(&p, 1, 1);
   }
@@ -62,6 +71,11 @@ SpliceWriter::Outcome SpliceWriter::write(std::span<const std::span<const std::u
                                           std::uint64_t stream_offset, const std::atomic<bool> &aborted) {
   Outcome out;
   auto lost = [&](const char *call, int error) {
+    if ((error == EAGAIN || error == EWOULDBLOCK) && !aborted.load()) {
+      out.status = fail("the peer took no data for " + std::to_string(stall_timeout_ms_) +
+                        " ms (stall timeout) after " + std::to_string(stream_offset + out.sent) + " bytes");
+      return out;
+    }
     out.status = fail("connection lost after " + std::to_string(stream_offset + out.sent) + " bytes: " + call + ": " +
                       (error != 0 ? std::strerror(error) : "nothing written"));
     return out;

@@ -34,6 +34,9 @@ class SpliceWriter {
   // Null when the pipe or the ring cannot be made, or when SIGPIPE is not
   // ignored (splice() into a socket has no MSG_NOSIGNAL).
   static std::unique_ptr<SpliceWriter> create(int socket_fd);
+  // A reader that takes nothing for `ms` fails the write ("stalled"); 0:
+  // no bound. The socket's SO_SNDTIMEO bounds splice() itself.
+  void setStallTimeout(int ms) { stall_timeout_ms_ = ms; }
   ~SpliceWriter();
   SpliceWriter(const SpliceWriter &) = delete;
   SpliceWriter &operator=(const SpliceWriter &) = delete;
@@ -53,6 +56,7 @@ class SpliceWriter {
   regcompat::runtime::Status waitForRoom(std::size_t n, std::uint64_t stream_offset, const std::atomic<bool> &aborted);
   int socket_;
   int pipe_read_, pipe_write_;
+  int stall_timeout_ms_ = 0;
   std::uint8_t *ring_;
   std::size_t pos_ = 0;
   bool proven_ = false;  // a splice has succeeded on this socket

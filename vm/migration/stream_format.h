@@ -155,5 +155,8 @@ class SectionReader {
 // answers u8 'O' (loaded, it runs the guest now) or 'E' (failed), then a
 // u32-length message.
 regcompat::runtime::Status writeReply(Channel &channel, bool ok, const std::string &message);
+// After 'O' the source commits with one byte: the destination may run the
+// guest only once it has read it (STREAM.md, "Return path").
+inline constexpr std::uint8_t kSwitchOver = 'G';
 
 } // namespace regvm::stream

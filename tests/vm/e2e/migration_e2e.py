@@ -13,7 +13,9 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -257,6 +259,120 @@ class E2E:
             src.kill()
 
 
+    def faults(self):
+        """A peer that never reads, migrate_cancel, quit, SIGTERM, a silent
+        incoming connection, and the control socket's ownership, as a
+        process sees them."""
+        a, b = list(self.sides)
+        tag = self.name("faults")
+
+        held = []
+
+        def migrate_to_wedged(vm, name):
+            """Starts a migration of `vm` to a destination that accepts and
+            never reads a byte."""
+            path = os.path.join(self.work, "%s-%s.sock" % (tag, name))
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            server.bind(path)
+            server.listen(1)
+            vm.qmp.execute("migrate", uri="unix:" + path)
+            conn, _ = server.accept()
+            held.extend([conn, server])
+
+        def mode(path):
+            return os.lstat(path).st_mode & 0o777
+
+        src = Regvm(self.regvm, self.work, tag + "-src", self.args(a) + ["--stall-timeout", "600000"])
+        try:
+            self.wait_progress(src)
+            Check.that(mode(src.qmp_path) == 0o600, "control socket is mode 0600", oct(mode(src.qmp_path)))
+            second = subprocess.run([self.regvm] + self.args(a) + ["--qmp", "unix:" + src.qmp_path],
+                                    capture_output=True, text=True, timeout=60)
+            Check.that(second.returncode == 3 and "in use by another process" in second.stderr and
+                       src.qmp.execute("query-status")["status"] == "running",
+                       "a second regvm on the same control socket is refused; the first keeps it",
+                       "rc %d: %s" % (second.returncode, second.stderr))
+            # Wedged peer, no timeout to save it: migrate_cancel does.
+            migrate_to_wedged(src, "wedged")
+            time.sleep(0.5)
+            status = src.qmp.execute("query-migrate")["status"]
+            t0 = time.monotonic()
+            reply = src.qmp.command("migrate_cancel")
+            info = wait_migration(src.qmp, timeout=30)
+            took = time.monotonic() - t0
+            Check.that(status == "active" and "return" in reply and info["status"] == "cancelled" and took < 5 and
+                       src.qmp.execute("query-status")["status"] == "running",
+                       "migrate_cancel on a peer that never reads: cancelled in %.2f s, guest running" % took,
+                       "%s then %s, %s" % (status, reply, info))
+            # Wedged again: quit exits at once.
+            migrate_to_wedged(src, "wedged2")
+            time.sleep(0.3)
+            t0 = time.monotonic()
+            src.qmp.execute("quit")
+            rc = src.wait(timeout=30)
+            took = time.monotonic() - t0
+            Check.that(rc == 0 and took < 5 and not os.path.exists(src.qmp_path),
+                       "quit during a wedged migration exits (%.2f s) and removes its socket" % took,
+                       "rc %d\n%s" % (rc, src.stderr()))
+        finally:
+            src.kill()
+            for c in held:
+                c.close()
+
+        # The stall timeout alone gives the guest back; then SIGTERM.
+        src = Regvm(self.regvm, self.work, tag + "-src2", self.args(a) + ["--stall-timeout", "1000"])
+        dst = None
+        try:
+            self.wait_progress(src)
+            t0 = time.monotonic()
+            migrate_to_wedged(src, "wedged3")
+            info = wait_migration(src.qmp, timeout=60)
+            took = time.monotonic() - t0
+            Check.that(info["status"] == "failed" and "stall timeout" in info.get("error-desc", "") and took < 15 and
+                       src.qmp.execute("query-status")["status"] == "running",
+                       "a peer that never reads fails the migration after the stall timeout (%.1f s); guest running" % took,
+                       str(info))
+            # A silent connection does not hold the destination's only slot.
+            sock = os.path.join(self.work, tag + ".mig")
+            dst = Regvm(self.regvm, self.work, tag + "-dst", self.args(b, image=False) +
+                        ["--incoming", "unix:" + sock, "--stall-timeout", "1000"])
+            Check.that(mode(sock) == 0o600, "incoming migration socket is mode 0600", oct(mode(sock)))
+            squatter = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            squatter.connect(sock)
+            time.sleep(1.5)
+            src.qmp.execute("migrate", uri="unix:" + sock)
+            info = wait_migration(src.qmp, timeout=120)
+            squatter.close()
+            Check.that(info["status"] == "completed" and "sent nothing for 1000 ms" in dst.stderr(),
+                       "a connection that sends nothing is dropped; the real source then migrates",
+                       "%s\n%s" % (info, dst.stderr()))
+            src.qmp.execute("quit")
+            src.wait(timeout=30)
+            t0 = time.monotonic()
+            dst.proc.send_signal(signal.SIGTERM)
+            rc = dst.wait(timeout=30)
+            took = time.monotonic() - t0
+            Check.that(rc == 0 and took < 5 and not os.path.exists(dst.qmp_path) and
+                       "terminating on signal 15" in dst.stderr(),
+                       "SIGTERM ends a running regvm (%.2f s, exit 0) and removes its socket" % took,
+                       "rc %d\n%s" % (rc, dst.stderr()))
+            # SIGTERM while waiting for an incoming migration.
+            sock2 = os.path.join(self.work, tag + "-waiting.mig")
+            waiting = Regvm(self.regvm, self.work, tag + "-waiting", self.args(b, image=False) +
+                            ["--incoming", "unix:" + sock2])
+            waiting.proc.send_signal(signal.SIGTERM)
+            rc = waiting.wait(timeout=30)
+            Check.that(rc == 0 and not os.path.exists(sock2) and not os.path.exists(waiting.qmp_path),
+                       "SIGTERM ends a regvm waiting for its incoming migration and removes both sockets",
+                       "rc %d\n%s" % (rc, waiting.stderr()))
+        finally:
+            src.kill()
+            if dst:
+                dst.kill()
+            for c in held:
+                c.close()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--regvm", required=True)
@@ -278,6 +394,7 @@ def main():
         e.directions()
         e.checksum()
         e.cuts()
+        e.faults()
     finally:
         if not args.keep and Check.failures == 0:
             shutil.rmtree(e.work, ignore_errors=True)
