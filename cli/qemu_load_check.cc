@@ -9,6 +9,7 @@
 #include "database_loader.h"
 #include "regcompat/db/release.h"
 #include "regcompat/db/vocabulary.h"
+#include "regcompat/generator/platform_set.h"
 #include "regcompat/probe/migration_stream.h"
 
 namespace regcompat::cli {
@@ -17,30 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string cpuOfProfile(const std::string &profile) { return profile.substr(0, profile.find('@')); }
-
-// The set that says which of the CPU's registers are constants: the same
-// release's source extraction, else the newest older QEMU release's (the
-// closest source the database has; the output says it was assumed).
-const db::RegisterSet *constnessSet(const db::Database &d, const std::string &release, const std::string &cpu,
-                                    bool &assumed) {
-  const db::RegisterSet *best = nullptr;
-  for (const db::RegisterSet &s : d.sets) {
-    if (s.key.component != "qemu" || s.key.arch != "arm64" || s.key.accelerator != "tcg") continue;
-    if (s.key.profile != cpu) continue;  // source extractions carry no machine type
-    const bool has_flags = std::any_of(s.registers.begin(), s.registers.end(),
-                                       [](const db::RegisterEntry &e) { return e.hasFlag("const"); });
-    if (!has_flags) continue;
-    if (s.key.release == release) {
-      assumed = false;
-      return &s;
-    }
-    if (db::compareVersions(s.key.release, release) < 0 &&
-        (best == nullptr || db::compareVersions(s.key.release, best->key.release) > 0))
-      best = &s;
-  }
-  assumed = best != nullptr;
-  return best;
-}
 
 }  // namespace
 
@@ -74,8 +51,10 @@ QemuEnd loadQemuEnd(const std::string &spec, const std::string &release, const s
   std::sort(end.registers.begin(), end.registers.end(),
             [](const auto &a, const auto &b) { return a.index < b.index; });
   if (database && !model.empty()) {
-    bool assumed = false;
-    if (const db::RegisterSet *c = constnessSet(*database, end.release, model, assumed)) {
+    // The same release's source extraction, else the closest older one (the
+    // output says it was assumed).
+    if (const db::RegisterSet *c = generator::constnessSourceOf(*database, "arm64", end.release, model)) {
+      const bool assumed = c->key.release != end.release;
       std::map<std::uint64_t, bool> constant;
       for (const auto &e : c->registers) constant[e.id.index()] = e.hasFlag("const");
       for (auto &r : end.registers) {

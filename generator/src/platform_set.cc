@@ -46,20 +46,12 @@ bool marksConstants(const db::RegisterSet &set) {
                      [](const db::RegisterEntry &e) { return e.hasFlag("const"); });
 }
 
-// A set probed from a real binary marks no constant: take which registers are
-// constants from the newest QEMU release at or before `release` whose source
-// extraction of the same CPU model marks them (an ID register stays an
-// ARM_CP_CONST from one release to the next; a register that set lacks is
-// taken as writable).
+// A set probed from a real binary marks no constant: take them from the
+// source extraction (constnessSourceOf); a register that set lacks is taken
+// as writable.
 void applyInheritedConstness(const db::Database &database, const std::string &release, Platform &platform) {
   if (marksConstants(*platform.set)) return;
-  const db::RegisterSet *best = nullptr;
-  for (const db::RegisterSet &s : database.sets) {
-    if (s.key.component != "qemu" || s.key.arch != platform.set->key.arch || s.key.accelerator != "tcg" ||
-        s.key.profile != platform.cpu_model || db::compareVersions(s.key.release, release) > 0 || !marksConstants(s))
-      continue;
-    if (best == nullptr || db::compareVersions(s.key.release, best->key.release) > 0) best = &s;
-  }
+  const db::RegisterSet *best = constnessSourceOf(database, platform.set->key.arch, release, platform.cpu_model);
   if (best == nullptr) return;
   platform.constness_from = best;
   for (runtime::LocalRegister &r : platform.registers) {
@@ -70,6 +62,18 @@ void applyInheritedConstness(const db::Database &database, const std::string &re
 }
 
 } // namespace
+
+const db::RegisterSet *constnessSourceOf(const db::Database &database, std::string_view arch,
+                                         const std::string &release, const std::string &cpu_model) {
+  const db::RegisterSet *best = nullptr;
+  for (const db::RegisterSet &s : database.sets) {
+    if (s.key.component != "qemu" || s.key.arch != arch || s.key.accelerator != "tcg" ||
+        s.key.profile != cpu_model || db::compareVersions(s.key.release, release) > 0 || !marksConstants(s))
+      continue;
+    if (best == nullptr || db::compareVersions(s.key.release, best->key.release) > 0) best = &s;
+  }
+  return best;
+}
 
 const std::string &Platform::componentRelease(const std::vector<const Product *> &products) const {
   return accelerator == "kvm" ? kernel : products[product]->hypervisor;

@@ -3,6 +3,9 @@
 // them and release/real-qemu-matrix confirms each on Debian's real binaries.
 #include "regcompat/generator/qemu_load_model.h"
 
+#include "regcompat/db/release.h"
+#include "regcompat/db/vocabulary.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -66,19 +69,15 @@ std::uint32_t qemuCpregId(std::uint64_t kvm_index) {
 }
 
 Result<QemuLoader> qemuLoaderOf(std::string_view release) {
-  unsigned major = 0, minor = 0;
-  std::size_t i = 0;
-  auto number = [&](unsigned &n) {
-    const std::size_t start = i;
-    while (i < release.size() && release[i] >= '0' && release[i] <= '9' && i - start < 4) n = n * 10 + static_cast<unsigned>(release[i++] - '0');
-    return i > start;
-  };
-  if (!number(major) || i >= release.size() || release[i++] != '.' || !number(minor))
+  // The generation boundaries, as release comparisons (db::compareVersions).
+  using db::compareVersions;
+  if (db::checkVersion(release) || release.empty() || release.front() < '0' || release.front() > '9' ||
+      release.find('.') == std::string_view::npos)
     return fail("'" + std::string(release) + "' is not a QEMU release like 10.0.13");
-  if (major < 7 || (major == 7 && minor < 2))
+  if (compareVersions(release, "7.2") < 0)
     return fail("QEMU " + std::string(release) + " predates the oldest loader modelled (7.2)");
-  if (major <= 10) return QemuLoader::Capped;
-  if (major == 11 && minor == 0)
+  if (compareVersions(release, "11") < 0) return QemuLoader::Capped;
+  if (compareVersions(release, "11.1") < 0)
     return fail("QEMU 11.0 changed the loader in steps (allocated arrays, unknown-register detection) "
                 "and no 11.0 binary was available to confirm its rules on; use 10.2 or 11.1 rules explicitly");
   return QemuLoader::Tolerant;

@@ -34,7 +34,12 @@ TEST(QemuLoadModel, LoaderGenerations) {
   EXPECT_EQ(qemuLoaderOf("10.0.13").value(), QemuLoader::Capped);
   EXPECT_EQ(qemuLoaderOf("10.2.2").value(), QemuLoader::Capped);
   EXPECT_EQ(qemuLoaderOf("11.1.3").value(), QemuLoader::Tolerant);
+  EXPECT_EQ(qemuLoaderOf("11.2").value(), QemuLoader::Tolerant);
+  EXPECT_EQ(qemuLoaderOf("12.0.0").value(), QemuLoader::Tolerant);
   EXPECT_FALSE(qemuLoaderOf("11.0.1"));  // not confirmed on a binary
+  EXPECT_FALSE(qemuLoaderOf("11.0"));
+  EXPECT_FALSE(qemuLoaderOf("7.1.9"));
+  EXPECT_FALSE(qemuLoaderOf("10"));
   EXPECT_FALSE(qemuLoaderOf("6.2"));
   EXPECT_FALSE(qemuLoaderOf("ten"));
   EXPECT_EQ(qemuCpregId(kBogus), 0x200e0298u);

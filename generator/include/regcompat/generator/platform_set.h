@@ -81,4 +81,12 @@ struct PlatformSet {
 // result points into `policy` and `database`: keep both alive.
 db::Outcome<PlatformSet> bindPolicy(const Policy &policy, const db::Database &database);
 
+// Which of a QEMU CPU model's registers are constants (ARM_CP_CONST), for a
+// set that does not say (one probed from a real binary or stream): the
+// source extraction of the same model, `arch` and TCG at `release`, else the
+// newest older release's (an ID register stays constant from one release to
+// the next). Null when the database has none. POLICY.md states the rule.
+const db::RegisterSet *constnessSourceOf(const db::Database &database, std::string_view arch,
+                                         const std::string &release, const std::string &cpu_model);
+
 } // namespace regcompat::generator
