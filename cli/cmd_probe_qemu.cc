@@ -6,15 +6,11 @@
 // because one binary presents different values under different machine types
 // (the machine's compat properties); the provenance names the binary, its
 // package version and the command.
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <fstream>
-#include <thread>
 
 #include "command.h"
 #include "regcompat/db/vocabulary.h"
@@ -22,6 +18,7 @@
 #include "regcompat/probe/db_store.h"
 #include "regcompat/probe/migration_stream.h"
 #include "regcompat/probe/probe_sets.h"
+#include "regcompat/probe/qemu_stream_saver.h"
 
 namespace regcompat::cli {
 namespace {
@@ -35,35 +32,13 @@ struct ProbeQemuOptions {
   OutputFormat format = OutputFormat::Text;
 };
 
-std::string shellQuoted(const std::string &s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// Runs the binary paused and has it write its state to `out`. Returns the
-// command line it ran (the provenance) or throws with QEMU's own output.
+// Runs the binary paused and has it write its state to `out`
+// (probe::saveQemuStream). Returns the command line it ran (the provenance).
 std::string writeStream(const ProbeQemuOptions &opt, const std::string &machine, const std::string &cpu,
                         const fs::path &out) {
-  const fs::path part = out.string() + ".part", log = out.string() + ".log";
-  const std::string args = " -M " + machine + " -cpu " + cpu + " -m 16M -S -nographic -nodefaults -monitor stdio";
-  const std::string monitor = "migrate \"exec:cat > " + part.string() + " && mv " + part.string() + " " +
-                              out.string() + "\"\ninfo migrate\nquit\n";
-  const std::string cmd = "printf '%s' " + shellQuoted(monitor) + " | timeout " + std::to_string(opt.timeout) + " " +
-                          shellQuoted(opt.qemu) + args + " > " + shellQuoted(log.string()) + " 2>&1";
-  const int status = std::system(cmd.c_str());
-  // `mv` runs after QEMU reports the migration complete: wait for it.
-  for (int i = 0; i < 200 && !fs::exists(out); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  if (!fs::exists(out)) {
-    std::string tail;
-    if (auto text = std::ifstream(log); text) tail.assign(std::istreambuf_iterator<char>(text), {});
-    if (tail.size() > 600) tail = "..." + tail.substr(tail.size() - 600);
-    throw CommandError(kExitBadInput, opt.qemu + args + ": no stream written (exit status " +
-                                          std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-                                          "); QEMU said:\n" + tail);
-  }
-  fs::remove(log);
-  return "qemu-system-aarch64" + (opt.package_version.empty() ? "" : " " + opt.package_version) + args;
+  auto args = probe::saveQemuStream({opt.qemu, machine, cpu, "16M", opt.timeout}, out);
+  if (!args) throw CommandError(kExitBadInput, args.error());
+  return "qemu-system-aarch64" + (opt.package_version.empty() ? "" : " " + opt.package_version) + *args;
 }
 
 void run(const ProbeQemuOptions &opt) {

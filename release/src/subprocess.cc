@@ -1,8 +1,10 @@
 #include "regcompat/pipeline/subprocess.h"
 
-#include "child_process.h"
+#include "regcompat/probe/child_process.h"
 
 namespace regcompat::pipeline {
+
+using probe::ChildProcess;
 
 std::string CommandOutcome::describe() const {
   if (!started) return "could not start: " + error;

@@ -4,12 +4,14 @@
 #include <sstream>
 #include <thread>
 
-#include "child_process.h"
+#include "regcompat/probe/child_process.h"
 #include "qmp_client.h"
 #include "regcompat/db/file_text.h"
 #include "regcompat/json_writer.h"
 
 namespace regcompat::pipeline {
+
+using probe::ChildProcess;
 namespace fs = std::filesystem;
 
 namespace {

@@ -28,10 +28,10 @@ if [ -z "$qemu" ]; then
   echo "FAIL: probe stream on a real stream: qemu-system-aarch64 is not installed (scripts/install-deps installs qemu-system-arm)"
   failed=$((failed + 1))
 else
-  stream="$tmp/cortex-a57.qevm"
-  printf 'migrate "exec:cat > %s.tmp && mv %s.tmp %s"\ninfo migrate\nquit\n' "$stream" "$stream" "$stream" |
-    timeout 60 "$qemu" -M virt -cpu cortex-a57 -S -nographic -nodefaults -monitor stdio >"$tmp/qemu.log" 2>&1
-  for _ in $(seq 100); do [ -f "$stream" ] && break; sleep 0.05; done
+  # The one recipe for a real stream: probe qemu --streams-dir.
+  stream="$tmp/streams/7.2_virt-7.2_cortex-a57.qevm"
+  "$rc_bin" probe qemu --qemu "$qemu" --release 7.2 --machine virt-7.2 --cpu cortex-a57 --streams-dir "$tmp/streams" \
+    --timeout 60 >"$tmp/qemu.log" 2>&1
   if [ ! -f "$stream" ]; then
     failed=$((failed + 1))
     echo "FAIL: qemu-system-aarch64 wrote no stream"

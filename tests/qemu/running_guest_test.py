@@ -170,7 +170,7 @@ def main():
         own = {}
         for r in releases:
             refs[r] = reference(found[r], image, work)
-            own[r] = matrix.save(found[r], MACHINE, CPU, os.path.join(work, "own-%s.qevm" % r))
+            own[r] = matrix.save(args.regcompat, found[r], MACHINE, CPU, os.path.join(work, "own-%s.qevm" % r))
         first = refs[releases[0]]
         for r in releases:
             if refs[r] != first:

@@ -16,6 +16,7 @@
 
 #include "regcompat/db/vocabulary.h"
 #include "regcompat/probe/migration_stream.h"
+#include "regcompat/probe/qemu_stream_saver.h"
 #include "regcompat/probe/probe_sets.h"
 #include "regcompat/register_id.h"
 #include "real_inputs.h"
@@ -312,16 +313,8 @@ TEST(ProbeStream, RealQemu72CortexA57Stream) {
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   const std::filesystem::path dir = tmpl;
   const auto out = dir / "cortex-a57.qevm";
-  // HMP "migrate" waits for completion; the stream appears under its final
-  // name only once cat has written all of it.
-  const std::string cmd =
-      "printf 'migrate \"exec:cat > " + (dir / "tmp").string() + " && mv " + (dir / "tmp").string() +
-      " " + out.string() + "\"\\ninfo migrate\\nquit\\n' | timeout 60 " + qemu +
-      " -M virt -cpu cortex-a57 -S -nographic -nodefaults -monitor stdio > " + (dir / "monitor.log").string() +
-      " 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  for (int i = 0; i < 100 && !std::filesystem::exists(out); ++i) usleep(50000);
-  ASSERT_TRUE(std::filesystem::exists(out)) << "no stream; see " << (dir / "monitor.log");
+  auto saved = regcompat::probe::saveQemuStream({qemu, "virt", "cortex-a57", "16M", 60}, out);
+  ASSERT_TRUE(saved) << saved.error();
 
   auto r = readMigrationStreamFile(out.string());
   ASSERT_TRUE(r) << r.error();
@@ -400,13 +393,8 @@ TEST(ProbeStream, RealStreamsOfEveryRelease) {
     for (const char *machine : peer.machines) {
       SCOPED_TRACE(std::string(peer.release) + " " + machine);
       const auto out = dir / (std::string(peer.release) + "-" + machine + ".qevm");
-      const std::string cmd = "printf 'migrate \"exec:cat > " + out.string() + ".part && mv " + out.string() +
-                              ".part " + out.string() + "\"\\ninfo migrate\\nquit\\n' | timeout 120 " +
-                              qemu.string() + " -M " + machine +
-                              " -m 16M -cpu max -S -nographic -nodefaults -monitor stdio > " +
-                              (dir / "monitor.log").string() + " 2>&1";
-      ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-      for (int i = 0; i < 200 && !std::filesystem::exists(out); ++i) usleep(50000);
+      auto saved = regcompat::probe::saveQemuStream({qemu.string(), machine, "max", "16M", 120}, out);
+      ASSERT_TRUE(saved) << saved.error();
       auto r = readMigrationStreamFile(out.string());
       ASSERT_TRUE(r) << r.error();
       EXPECT_EQ(r->machine_type, machine);

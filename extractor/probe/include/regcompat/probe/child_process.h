@@ -1,6 +1,7 @@
-// A child process of the pipeline: a stage's command (runCommand) or a VM
-// the VM stage starts, waits for with a deadline and kills if it overstays
-// (a stuck VM must not hang the pipeline).
+// A child process: a real binary a probe runs (QEMU saving its state), a
+// pipeline stage's command, or a VM the pipeline's VM stage starts. Waited for
+// with a deadline and killed if it overstays (a stuck child must not hang its
+// caller), and killed with its parent (PR_SET_PDEATHSIG).
 #pragma once
 
 #include <sys/types.h>
@@ -12,16 +13,17 @@
 
 #include "regcompat/result.h"
 
-namespace regcompat::pipeline {
+namespace regcompat::probe {
 
 class ChildProcess {
  public:
   // argv[0] is looked up in PATH when it has no slash. stdout goes to `out`,
   // stderr to `err` (one file, shared, when they name the same path), both
-  // truncated first; stdin is /dev/null.
+  // truncated first; stdin reads `in`.
   static Result<ChildProcess> start(const std::vector<std::string> &argv,
                                     const std::filesystem::path &out,
-                                    const std::filesystem::path &err);
+                                    const std::filesystem::path &err,
+                                    const std::filesystem::path &in = "/dev/null");
   ChildProcess(ChildProcess &&other) noexcept
       : pid_(other.pid_), status_(other.status_), signal_(other.signal_) {
     other.pid_ = -1;
@@ -47,4 +49,4 @@ class ChildProcess {
   int signal_ = 0;
 };
 
-} // namespace regcompat::pipeline
+} // namespace regcompat::probe

@@ -1,4 +1,4 @@
-#include "child_process.h"
+#include "regcompat/probe/child_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 
 extern char **environ;
 
-namespace regcompat::pipeline {
+namespace regcompat::probe {
 
 namespace {
 
@@ -44,7 +44,8 @@ int openForWriting(const std::filesystem::path &path) {
 
 Result<ChildProcess> ChildProcess::start(const std::vector<std::string> &argv,
                                          const std::filesystem::path &out,
-                                         const std::filesystem::path &err) {
+                                         const std::filesystem::path &err,
+                                         const std::filesystem::path &in) {
   if (argv.empty()) return fail("empty command");
   // The program is found before the fork: between fork and exec the child of
   // a threaded process may only make async-signal-safe calls.
@@ -53,12 +54,19 @@ Result<ChildProcess> ChildProcess::start(const std::vector<std::string> &argv,
   // Opened here rather than by the spawn's file actions, so that an output
   // that cannot be written is reported as such, and so that one file given
   // for both streams is one open file (two opens would overwrite each other).
+  const int in_fd = ::open(in.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in_fd < 0) return fail("cannot read " + in.string() + ": " + std::strerror(errno));
   const int err_fd = openForWriting(err);
-  if (err_fd < 0) return fail("cannot write " + err.string() + ": " + std::strerror(errno));
+  if (err_fd < 0) {
+    const std::string message = "cannot write " + err.string() + ": " + std::strerror(errno);
+    ::close(in_fd);
+    return fail(message);
+  }
   const int out_fd = out == err ? err_fd : openForWriting(out);
   if (out_fd < 0) {
     const std::string message = "cannot write " + out.string() + ": " + std::strerror(errno);
     ::close(err_fd);
+    ::close(in_fd);
     return fail(message);
   }
   std::vector<char *> args;
@@ -73,14 +81,14 @@ Result<ChildProcess> ChildProcess::start(const std::vector<std::string> &argv,
     // SIGKILL): a stage's VM must not go on writing into its outputs.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
-    const int in_fd = ::open("/dev/null", O_RDONLY);
-    if (in_fd < 0 || ::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(127);
+    if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(127);
     ::execve(program.c_str(), args.data(), environ);
     ::_exit(127);
   }
   if (pid < 0) rc = errno;
   if (out_fd != err_fd) ::close(out_fd);
   ::close(err_fd);
+  ::close(in_fd);
   if (rc != 0) return fail(argv[0] + ": " + std::strerror(rc));
   return ChildProcess(pid);
 }
@@ -137,4 +145,4 @@ void ChildProcess::kill() {
   }
 }
 
-} // namespace regcompat::pipeline
+} // namespace regcompat::probe
