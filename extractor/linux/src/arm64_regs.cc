@@ -17,6 +17,7 @@
 
 #include "regcompat/db/vocabulary.h"
 #include "regcompat/linux/linux_sets.h"
+#include "regcompat/extractor/common/integer_eval.h"
 #include "regcompat/register_id.h"
 
 namespace regcompat::kernel {
@@ -30,11 +31,7 @@ std::uint32_t sysRegEncoding(unsigned op0, unsigned op1, unsigned crn, unsigned 
 }
 
 std::optional<std::uint64_t> evalInt(const clang::Expr *e, const clang::ASTContext &ctx) {
-  if (e == nullptr || e->containsErrors() || e->isValueDependent()) return std::nullopt;
-  clang::Expr::EvalResult r;
-  if (!e->EvaluateAsInt(r, ctx)) return std::nullopt;
-  const llvm::APSInt &v = r.Val.getInt();
-  return v.isSigned() ? static_cast<std::uint64_t>(v.getExtValue()) : v.getZExtValue();
+  return extractor::common::evaluateInteger<std::uint64_t>(e, ctx);
 }
 
 // The function an initializer names (`.visibility = pmu_visibility`), empty
@@ -533,12 +530,6 @@ std::uint64_t sysregIndex(const RawDesc &d) {
   return RegisterId::encode(Arm64SysregFields{d.op0, d.op1, d.crn, d.crm, d.op2})->index();
 }
 
-std::string errorsOf(const ParseReport &r) {
-  std::string s = r.file + ": " + std::to_string(r.errors) + " parse error(s)";
-  for (const auto &e : r.first_errors) s += "\n  " + e;
-  return s;
-}
-
 }  // namespace
 
 bool Predicate::holds(const std::set<std::string> &vm) const {
@@ -611,7 +602,7 @@ Result<Arm64Extraction> extractArm64(const KernelTree &tree) {
   }
   if (core.sizes.empty())
     return fail("arch/arm64/kvm/guest.c: core_reg_size_from_offset() not found or not evaluated\n" +
-                errorsOf(out.parses.back()));
+                out.parses.back().describe());
 
   // hypercalls.c: the firmware pseudo-registers.
   U64ArrayCallback fw;
@@ -625,7 +616,7 @@ Result<Arm64Extraction> extractArm64(const KernelTree &tree) {
   }
   if (fw.arrays["kvm_arm_fw_reg_ids"].empty())
     return fail("arch/arm64/kvm/hypercalls.c: kvm_arm_fw_reg_ids[] not found or not evaluated\n" +
-                errorsOf(out.parses.back()));
+                out.parses.back().describe());
 
   // sys_regs.c: the descriptor tables and their visibility functions.
   std::vector<MacroUse> macros;
@@ -646,7 +637,7 @@ Result<Arm64Extraction> extractArm64(const KernelTree &tree) {
     out.parses.push_back(*r);
   }
   if (tables.tables["sys_reg_descs"].empty())
-    return fail("arch/arm64/kvm/sys_regs.c: sys_reg_descs[] not found or not evaluated\n" + errorsOf(out.parses.back()));
+    return fail("arch/arm64/kvm/sys_regs.c: sys_reg_descs[] not found or not evaluated\n" + out.parses.back().describe());
   out.demux_candidates = demux.candidates;
   for (const auto &[name, v] : visibility.results) {
     out.visibility.push_back(v);
@@ -730,9 +721,9 @@ Result<SelftestLists> parseGetRegList(const KernelTree &tree) {
   out.problems = std::move(arrays.problems);
   for (const std::string &p : out.problems)
     if (p.rfind("base_regs[", 0) == 0)
-      return fail(out.file + ": " + p + " (cannot compare with an incomplete base list)\n" + errorsOf(out.parse));
+      return fail(out.file + ": " + p + " (cannot compare with an incomplete base list)\n" + out.parse.describe());
   if (out.arrays["base_regs"].empty())
-    return fail(out.file + ": base_regs[] not found or not evaluated\n" + errorsOf(out.parse));
+    return fail(out.file + ": base_regs[] not found or not evaluated\n" + out.parse.describe());
   return out;
 }
 

@@ -21,6 +21,13 @@
 #include <sstream>
 
 namespace regcompat::kernel {
+
+std::string ParseReport::describe() const {
+  std::string s = file + ": " + std::to_string(errors) + " parse error(s)";
+  for (const auto &e : first_errors) s += "\n  " + e;
+  return s;
+}
+
 namespace fs = std::filesystem;
 namespace {
 

@@ -3,6 +3,8 @@
 // executor over kvm_init_msr_lists() once the AST is complete.
 #include "regcompat/linux/x86_msrs.h"
 
+#include "regcompat/extractor/common/integer_eval.h"
+
 #include <clang/AST/ASTContext.h>
 #include <clang/AST/Expr.h>
 #include <clang/AST/Stmt.h>
@@ -24,11 +26,7 @@ using namespace clang::ast_matchers;  // NOLINT: matcher DSL
 constexpr std::int64_t kMaxRange = 4096;
 
 std::optional<std::int64_t> evalConstant(const clang::Expr *e, const clang::ASTContext &ctx) {
-  if (e == nullptr || e->containsErrors() || e->isValueDependent()) return std::nullopt;
-  clang::Expr::EvalResult r;
-  if (!e->EvaluateAsInt(r, ctx)) return std::nullopt;
-  const llvm::APSInt &v = r.Val.getInt();
-  return v.isSigned() ? v.getExtValue() : static_cast<std::int64_t>(v.getZExtValue());
+  return extractor::common::evaluateInteger<std::int64_t>(e, ctx);
 }
 
 // The source text an expression was written as (macro invocations as
@@ -559,12 +557,6 @@ class MsrListCallback : public MatchFinder::MatchCallback {
   const clang::ASTContext *ctx_ = nullptr;
 };
 
-std::string errorsOf(const ParseReport &r) {
-  std::string s = r.file + ": " + std::to_string(r.errors) + " parse error(s)";
-  for (const auto &e : r.first_errors) s += "\n  " + e;
-  return s;
-}
-
 }  // namespace
 
 std::vector<const X86Msr *> X86MsrExtraction::listFor(
@@ -611,10 +603,10 @@ Result<X86MsrExtraction> extractX86Msrs(const KernelTree &tree) {
   if (!r) return fail(r.error());
   out.parses.push_back(*r);
   if (out.init_function.empty())
-    return fail(file + ": neither kvm_init_msr_lists() nor kvm_init_msr_list() found\n" + errorsOf(*r));
+    return fail(file + ": neither kvm_init_msr_lists() nor kvm_init_msr_list() found\n" + r->describe());
   if (out.index_list.empty())
     return fail(file + ": " + out.init_function + "() stores no MSR into msrs_to_save/emulated_msrs "
-                "(did the parse fail?)\n" + errorsOf(*r));
+                "(did the parse fail?)\n" + r->describe());
   for (const std::string &p : arrays.problems) out.unknown.push_back(p);
   return out;
 }

@@ -1,11 +1,15 @@
-// Parsing (parallel, error tolerant) and the static matchers:
-//   RegInfoTableMatcher  every ARMCPRegInfo initializer, fields evaluated by
+// Parsing (parallel, error tolerant) and the static walk over each unit:
+//   Walker::table()      every ARMCPRegInfo initializer, fields evaluated by
 //                        Clang's constant evaluator where they are constant
-//   DefineCallMatcher    define_arm_cp_regs()-style calls, with the
-//   + GuardRecorder      if-conditions around them (and around the calls of
+//   Walker::function()   define_arm_cp_regs()-style calls, with the
+//   + toPredicate()      if-conditions around them (and around the calls of
 //                        the enclosing function, a few levels up) as a
 //                        normalized Predicate
 //   constants            ARM_CP_* / PL* / CP_ANY of this release
+// (A walk, not AST matchers: the guards need the path from each call up to
+// its function, which a matcher callback does not see. Splitting this file
+// one class per concern is open work: issue "A house the next engineer can
+// live in".)
 #include <clang/AST/RecursiveASTVisitor.h>
 #include <clang/Basic/Diagnostic.h>
 #include <clang/Basic/SourceManager.h>
@@ -386,7 +390,7 @@ const Expr *strip(const Expr *e) {
   return e ? e->IgnoreParenImpCasts() : nullptr;
 }
 
-// GuardRecorder: a condition expression as a Predicate.
+// A guard: a condition expression as a Predicate.
 Predicate toPredicate(const ASTContext &ctx, const Expr *e) {
   e = strip(e);
   if (!e) return Predicate::truth();

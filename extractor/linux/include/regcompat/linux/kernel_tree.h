@@ -66,6 +66,10 @@ struct ParseReport {
   unsigned errors = 0;
   std::vector<std::string> first_errors;     // up to 5, "file:line: message"
   std::vector<std::string> missing_includes; // skipped #includes
+
+  // "FILE: N parse error(s)" and the first errors, one per line: what an
+  // extraction that found nothing appends to say why.
+  std::string describe() const;
 };
 
 enum class KernelArch { Arm64, X86 };

@@ -7,10 +7,11 @@
 //      QemuExtractOptions::files) is parsed, in parallel, with the flags of
 //      the build's compile_commands.json or with synthesized flags and stub
 //      generated headers (no-build mode).
-//   2. Matchers collect ARMCPRegInfo initializers (RegInfoTableMatcher), the
-//      define_arm_cp_regs()-style calls with the conditions around them
-//      (DefineCallMatcher + GuardRecorder) and the CPU model list
-//      (CpuModelInitMatcher).
+//   2. A walk over each unit (scan.cc, Walker) collects ARMCPRegInfo
+//      initializers, the define_arm_cp_regs()-style calls with the
+//      conditions around them (as Predicates). The CPU model list is what
+//      QEMU's own type registration (module init, type_register*) registers
+//      when the interpreter of step 3 runs it.
 //   3. For each CPU model an interpreter runs QEMU's own instance-init and
 //      realize code over the AST (with the machine's CPU properties, e.g.
 //      virt: has_el3=off, has_el2=off) and feeds every register definition
