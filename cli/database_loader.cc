@@ -1,5 +1,7 @@
 #include "database_loader.h"
 
+#include "regcompat/db/suggestions.h"
+
 #include <cstdlib>
 
 #include "command.h"
@@ -34,17 +36,17 @@ db::CompatFile loadCompatFileOrThrow(const std::filesystem::path &file) {
 }
 
 const db::RegisterSet &findSetOrThrow(const db::Database &database, const std::string &key) {
+  std::vector<std::string> keys;
+  for (const auto &s : database.sets) keys.push_back(s.key.toString());
+  const std::string listed = " (`regcompat db show DIR` lists all " + std::to_string(keys.size()) + ")";
   auto parsed = db::SetKey::parse(key);
-  if (!parsed) throw CommandError(kExitUsage, "bad register set key '" + key + "': " +
-                                                  parsed.error() +
-                                                  " (expected component/release/arch/"
-                                                  "accelerator/profile)");
-  const db::RegisterSet *set = database.findSet(parsed.value());
-  if (!set) {
-    std::string known;
-    for (const auto &s : database.sets) known += "\n  " + s.key.toString();
-    throw CommandError(kExitBadInput, "no register set " + key + " in the database; it has:" + known);
+  if (!parsed) {
+    // Cut short ("qemu/10.0"): the keys it begins.
+    const std::string hint = db::didYouMean(key, keys, 5);
+    throw CommandError(kExitUsage, parsed.error() + (hint.empty() ? "" : hint + listed));
   }
+  const db::RegisterSet *set = database.findSet(parsed.value());
+  if (!set) throw CommandError(kExitBadInput, "no register set " + key + " in the database" + db::didYouMean(key, keys, 5) + listed);
   return *set;
 }
 

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "regcompat/db/suggestions.h"
 
 namespace regcompat::cli {
 
@@ -22,6 +23,36 @@ int writeFailureCode(const CLI::App &app) {
   return kExitOutput;
 }
 
+namespace {
+
+// A mistyped subcommand ("db shwo"): name the closest ones. Follows argv
+// down the subcommands it names; the first word that is neither an option
+// nor a subcommand, where the command expects one, is the typo.
+void suggestSubcommand(const CLI::App &app, int argc, char **argv) {
+  const CLI::App *at = &app;
+  std::string path = "regcompat";
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') return;
+    const auto subs = at->get_subcommands([](const CLI::App *) { return true; });
+    if (subs.empty()) return;
+    const CLI::App *next = nullptr;
+    std::vector<std::string> names;
+    for (const CLI::App *sub : subs) {
+      names.push_back(sub->get_name());
+      if (sub->get_name() == word) next = sub;
+    }
+    if (next == nullptr) {
+      const std::string hint = db::didYouMean(word, names);
+      if (!hint.empty()) std::cerr << "regcompat: '" << word << "' is not a subcommand of " << path << hint << "\n";
+      return;
+    }
+    at = next;
+    path += " " + word;
+  }
+}
+
+} // namespace
 } // namespace regcompat::cli
 
 int main(int argc, char **argv) {
@@ -47,6 +78,7 @@ int main(int argc, char **argv) {
     // CLI11 prints help/version with exit code 0, usage errors with its own
     // code: map every usage error to the documented one.
     const int rc = app.exit(e);
+    if (rc != 0) suggestSubcommand(app, argc, argv);
     return rc == 0 ? kExitOk : kExitUsage;
   } catch (const CommandError &e) {
     std::cerr << "regcompat: error: " << e.what() << "\n";

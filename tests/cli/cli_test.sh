@@ -17,6 +17,12 @@ contains "p14,3,c0,c5,0,ns" "decoded AArch32 form"
 contains "opc1=3" "decoded opc1"
 expect 0 "decode a name through the catalogue" -- "$rc_bin" decode --db "$db" TCR2_EL1
 contains "0x603000000013c103" "TCR2_EL1 index"
+expect 0 "register names match case-insensitively" -- "$rc_bin" decode --db "$db" tcr2_el1
+contains "0x603000000013c103" "tcr2_el1 is TCR2_EL1"
+expect 3 "a mistyped register name" -- "$rc_bin" decode --db "$db" TCR2_EL9
+contains "did you mean TCR2_EL1" "the closest names suggested"
+expect 2 "a mistyped subcommand" -- "$rc_bin" db shwo "$db"
+contains "'shwo' is not a subcommand of regcompat db; did you mean show?" "subcommand suggested"
 expect 0 "decode json" -- "$rc_bin" decode --format json S2_3_C0_C5_0 "MSR 0x6a0" p15,0,c2
 python3 - "$tmp/out" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: decode json shape"; }
 import json, sys
@@ -58,8 +64,11 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert sorted(x["set"] for x in d) == ["qemu/10.2.2/arm64/tcg/cortex-a57", "qemu/10.2.2/arm64/tcg/max"], d
 PY
-expect 3 "show an unknown set" -- "$rc_bin" db show "$db" qemu/9.9/arm64/tcg/max
-contains "qemu/10.0.13/arm64/tcg/max" "unknown set lists the known ones"
+expect 3 "show an unknown set" -- "$rc_bin" db show "$db" qemu/10.0.13/arm64/tcg/maxx
+contains "did you mean qemu/10.0.13/arm64/tcg/max" "unknown set: the closest keys suggested"
+contains "lists all" "and where to see them all"
+expect 2 "show a key cut short" -- "$rc_bin" db show "$db" qemu/10.2
+contains "did you mean qemu/10.2.2/arm64/tcg/" "a cut-short key: the keys it begins"
 
 # Bad YAML: the error names file:line:col, the exit code is 3, nothing crashes.
 cp -r "$db" "$tmp/bad"

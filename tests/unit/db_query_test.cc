@@ -4,6 +4,7 @@
 #include "db_test_support.h"
 #include "regcompat/db/loader.h"
 #include "regcompat/db/release.h"
+#include "regcompat/db/suggestions.h"
 #include "regcompat/db/vocabulary.h"
 
 namespace regcompat::db {
@@ -93,6 +94,34 @@ TEST(DbNames, NameOfUsesTheCatalogueThenTheKernelAbi) {
   RegisterId unnamed = RegisterId::encode(Arm64SysregFields{3, 0, 15, 2, 1}).value();
   EXPECT_EQ(empty.nameOf(unnamed), std::nullopt);
   EXPECT_EQ(empty.displayName(unnamed), unnamed.toText());
+}
+
+TEST(DbNames, NamesMatchCaseInsensitivelyAndMissesSuggest) {
+  EXPECT_EQ(sample().findByName("dbgdtr_el0").value().index(), 0x6030000000139820u);
+  EXPECT_EQ(sample().findByName("msr_ia32_u_cet").value().index(), 0x20300002000006a0u);
+  Database empty;
+  EXPECT_EQ(empty.findByName("pc").value().index(), 0x6030000000100040u);
+  Result<RegisterId> typo = sample().findByName("DBGDTR_EL9");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.error().find("no register is named DBGDTR_EL9; did you mean DBGDTR_EL0"), std::string::npos)
+      << typo.error();
+}
+
+TEST(Suggestions, PrefixesThenNearWordsThenNothing) {
+  const std::vector<std::string> words{"show", "shutdown", "validate", "diff", "query", "format", "merge"};
+  EXPECT_EQ(closestMatches("shwo", words), (std::vector<std::string>{"show"}));
+  EXPECT_EQ(closestMatches("sh", words), (std::vector<std::string>{"show", "shutdown"}));
+  EXPECT_EQ(closestMatches("MERGE", words), (std::vector<std::string>{"merge"}));
+  EXPECT_EQ(closestMatches("vaildate", words), (std::vector<std::string>{"validate"}));
+  EXPECT_TRUE(closestMatches("zzzzzz", words).empty());
+  EXPECT_TRUE(closestMatches("", words).empty());
+  EXPECT_EQ(didYouMean("dif", words), "; did you mean diff?");
+  EXPECT_EQ(didYouMean("s", words, 2), "; did you mean show or shutdown?");
+  EXPECT_EQ(didYouMean("xyzzy", words), "");
+  const std::vector<std::string> keys{"qemu/10.0.13/arm64/tcg/max", "qemu/10.0.13/arm64/tcg/a64fx", "qemu/10.2.2/arm64/tcg/max"};
+  EXPECT_EQ(closestMatches("qemu/10.0", keys),
+            (std::vector<std::string>{"qemu/10.0.13/arm64/tcg/a64fx", "qemu/10.0.13/arm64/tcg/max"}));
+  EXPECT_EQ(closestMatches("qemu/10.0.13/arm64/tcg/maxx", keys, 1), (std::vector<std::string>{"qemu/10.0.13/arm64/tcg/max"}));
 }
 
 TEST(DbNames, FindByNameAndResolve) {

@@ -1,6 +1,7 @@
 #include "regcompat/db/catalogue.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "regcompat/db/vocabulary.h"
 
@@ -53,6 +54,17 @@ std::vector<const CatalogueEntry *> Catalogue::findByName(std::string_view name)
     auto it = by_name_.find(std::make_pair(arch, std::string(name)));
     if (it != by_name_.end()) found.push_back(find(it->second));
   }
+  if (!found.empty()) return found;
+  // Names are matched case-insensitively when no exact spelling exists
+  // (tcr2_el1 is TCR2_EL1); an exact match always wins.
+  auto same = [&](const std::string &other) {
+    return other.size() == name.size() &&
+           std::equal(other.begin(), other.end(), name.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+           });
+  };
+  for (const CatalogueEntry &entry : entries_)
+    if (same(entry.name)) found.push_back(&entry);
   return found;
 }
 

@@ -1,7 +1,9 @@
 #include "regcompat/db/database.h"
 
 #include <algorithm>
+#include <cctype>
 
+#include "regcompat/db/suggestions.h"
 #include "regcompat/db/vocabulary.h"
 
 namespace regcompat::db {
@@ -63,8 +65,16 @@ Result<RegisterId> Database::findByName(std::string_view register_name,
                 "; name the architecture");
   }
   std::optional<RegisterId> id = wellKnownByName(register_name);
+  if (!id) {
+    std::string upper(register_name);
+    for (char &c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    id = wellKnownByName(upper);
+  }
   if (id && (!arch || id->arch() == *arch)) return *id;
-  return fail("no register is named " + std::string(register_name));
+  std::vector<std::string> names;
+  for (const CatalogueEntry &entry : catalogue.entries())
+    if (!arch || entry.id.arch() == *arch) names.push_back(entry.name);
+  return fail("no register is named " + std::string(register_name) + didYouMean(register_name, names));
 }
 
 Result<RegisterId> Database::resolve(std::string_view text, std::optional<Arch> arch) const {
