@@ -99,6 +99,7 @@ int run(const CheckOptions &opt) {
   const generator::Analysis &analysis = *inputs.analysis;
 
   generator::GateOptions gate;
+  gate.tool_version = REGCOMPAT_VERSION;
   if (!opt.candidate.empty()) gate.candidate = opt.candidate;
   // Real QEMU judges an Arm policy unless the runtime's tables are asked for.
   const bool qemu = opt.rules.empty() ? analysis.judgedOnQemu() && opt.compat.empty() : opt.rules == "qemu";

@@ -126,6 +126,10 @@ bool runDiff(const DbOptions &opt) {
   } else if (std::count(opt.from.begin(), opt.from.end(), '/') == 4) {
     const auto &a = findSetOrThrow(*database, opt.from);
     const auto &b = findSetOrThrow(*database, opt.to);
+    if (a.key.arch != b.key.arch)
+      throw CommandError(kExitUsage, "cannot compare " + a.key.toString() + " with " + b.key.toString() + ": an " +
+                                         a.key.arch + " set and an " + b.key.arch +
+                                         " set share no register, so every one would differ");
     auto d = db::diff(a, b);
     differs = !d.empty();
     setDiffJson(json, *database, d);

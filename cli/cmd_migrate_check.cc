@@ -147,6 +147,10 @@ bool run(const MigrateCheckOptions &opt) {
   auto database = loadDatabaseOrThrow(databasePath(opt.db));
   const auto &a = findSetOrThrow(*database, opt.source);
   const auto &b = findSetOrThrow(*database, opt.dest);
+  if (a.key.arch != b.key.arch)
+    throw CommandError(kExitUsage, "cannot migrate between " + a.key.toString() + " (" + a.key.arch + ") and " +
+                                       b.key.toString() + " (" + b.key.arch +
+                                       "): a migration never crosses architectures, so every register would differ");
   runtime::CompatTable table;
   if (!opt.compat.empty()) {
     auto t = toCompatTable(loadCompatFileOrThrow(opt.compat));
@@ -169,7 +173,10 @@ bool run(const MigrateCheckOptions &opt) {
   const std::string machine = table.machineType().empty() ? "(no compat table)" : table.machineType();
   if (opt.format == OutputFormat::Json) {
     JsonWriter json;
-    json.beginObject().field("loads", ok).field("machine_type", machine);
+    // schema_version 1; machine_type is null without a compat table.
+    json.beginObject().field("schema_version", 1).field("loads", ok).key("machine_type");
+    if (table.machineType().empty()) json.null();
+    else json.value(table.machineType());
     json.key("paths").beginArray();
     for (const auto &r : results) {
       json.beginObject()

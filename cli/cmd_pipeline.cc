@@ -83,7 +83,10 @@ PipelineConfig loadConfigOrThrow(const std::string &file) {
 
 std::string summaryJson(const PipelineConfig &config, const Plan &plan, const RunSummary &run) {
   JsonWriter json;
-  json.beginObject().field("pipeline", config.name).field("ok", run.ok);
+  // schema_version 1: stage status is one of ran, skipped (its inputs and
+  // outputs are unchanged), failed, not-run.
+  json.beginObject().field("schema_version", 1).field("tool", std::string("regcompat ") + REGCOMPAT_VERSION);
+  json.field("pipeline", config.name).field("ok", run.ok);
   if (!run.ok) json.field("failure", run.failure);
   json.key("notes").beginArray();
   for (const auto &n : plan.notes) json.value(n);

@@ -114,6 +114,7 @@ void run(const ReportOptions &opt) {
   const GenerationInputs inputs = loadGenerationInputs(opt.db, opt.policy, !opt.no_pools);
   const generator::Analysis &analysis = *inputs.analysis;
   generator::GateOptions gate_options;
+  gate_options.tool_version = REGCOMPAT_VERSION;
   // One verdict: the report shows the gate `regcompat check` gives by default.
   if (analysis.judgedOnQemu()) gate_options.rules = generator::GateRules::Qemu;
   auto gate = generator::runGate(analysis, gate_options);

@@ -315,6 +315,7 @@ std::string renderGateJson(const Analysis &analysis, const GateOptions &options,
   JsonWriter json;
   json.beginObject();
   json.field("schema_version", 1);
+  if (!options.tool_version.empty()) json.field("tool", "regcompat " + options.tool_version);
   json.field("policy", set.policy->name).field("database", set.database->name);
   if (options.candidate) json.field("candidate", *options.candidate);
   json.field("rules", report.rules == GateRules::Qemu ? "qemu" : "runtime");

@@ -24,11 +24,21 @@ namespace fs = std::filesystem;
 std::string_view toString(StageStatus status) {
   switch (status) {
     case StageStatus::Ran: return "ran";
+    case StageStatus::Skipped: return "skipped";
+    case StageStatus::Failed: return "failed";
+    case StageStatus::NotRun: return "not-run";
+  }
+  return "not-run";
+}
+
+std::string_view describe(StageStatus status) {
+  switch (status) {
+    case StageStatus::Ran: return "ran";
     case StageStatus::Skipped: return "skipped (unchanged)";
     case StageStatus::Failed: return "FAILED";
     case StageStatus::NotRun: return "not run";
   }
-  return "?";
+  return "not run";
 }
 
 namespace {
@@ -212,7 +222,7 @@ class Runner {
     if (result.status == StageStatus::Failed && failure_.empty()) failure_ = result.error;
     char secs[32];
     std::snprintf(secs, sizeof secs, "%.1f s", result.seconds);
-    report("      " + stage.title + ": " + std::string(toString(result.status)) + " (" + secs + ")");
+    report("      " + stage.title + ": " + std::string(describe(result.status)) + " (" + secs + ")");
     --running_;
     exclusive_running_ = false;
     changed_.notify_all();

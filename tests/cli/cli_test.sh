@@ -103,10 +103,16 @@ expect 1 "kernel 6.12 -> 7.1 fails on TCR2/PIR registers" -- "$rc_bin" migrate-c
 python3 - "$tmp/out" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: migrate-check json"; }
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["loads"] is False
+assert d["loads"] is False and d["schema_version"] == 1 and d["machine_type"] is None, d
 errs = sorted(f["index"] for f in d["paths"][0]["findings"] if f["severity"] == "error")
 assert errs == ["0x603000000013c103", "0x603000000013c512", "0x603000000013c513"], errs
 PY
+expect 2 "sets of two architectures are refused" -- "$rc_bin" migrate-check --rules runtime --db "$db" \
+  --source linux/6.12/arm64/kvm/base --dest linux/6.12/x86_64/kvm/base
+contains "a migration never crosses architectures" "says why"
+expect 2 "db diff of two architectures' sets is refused" -- "$rc_bin" db diff "$db" \
+  --from linux/6.12/arm64/kvm/base --to linux/6.12/x86_64/kvm/base
+contains "share no register" "says why"
 expect 2 "bad direction" -- "$rc_bin" migrate-check --rules runtime --db "$db" --source $src --dest $dst --direction sideways
 expect 2 "bad set key" -- "$rc_bin" migrate-check --rules runtime --db "$db" --source qemu/10.2.2 --dest $dst
 expect 2 "missing compat file" -- "$rc_bin" migrate-check --rules runtime --db "$db" --source $src --dest $dst --compat "$tmp/nope.yaml"

@@ -44,6 +44,8 @@ struct GateOptions {
   // Judge migrations under these compat files (by machine type; a machine
   // type without one has an empty table) instead of without tables.
   std::optional<std::map<std::string, db::CompatFile>> current;
+  // The regcompat version that judged, recorded in the JSON ("tool").
+  std::string tool_version;
 };
 
 struct ResponsibleRegister {

@@ -12,7 +12,11 @@
 namespace regcompat::pipeline {
 
 enum class StageStatus { Ran, Skipped, Failed, NotRun };
+// The enumerated name, as the pipeline's JSON carries it: ran, skipped,
+// failed, not-run.
 std::string_view toString(StageStatus status);
+// For people: "skipped (unchanged)", "FAILED", ...
+std::string_view describe(StageStatus status);
 
 struct StageResult {
   std::string id;
