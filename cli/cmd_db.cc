@@ -20,20 +20,35 @@ struct DbOptions {
   OutputFormat format = OutputFormat::Text;
 };
 
-void runValidate(const DbOptions &opt) {
-  auto database = loadDatabaseOrThrow(opt.dir);
+void runValidate(const DbOptions &opt, int &exitCode) {
   if (opt.format == OutputFormat::Json) {
+    // A pipeline reads the verdict and every diagnostic from stdout, valid
+    // or not (schema_version 1); the exit code says which.
+    auto loaded = db::loadDatabase(opt.dir);
     JsonWriter json;
-    json.beginObject()
-        .field("database", opt.dir)
-        .field("valid", true)
-        .field("releases", database->releases.size())
+    json.beginObject().field("schema_version", 1).field("database", opt.dir).field("valid", loaded.ok());
+    if (!loaded) {
+      json.key("diagnostics").beginArray();
+      for (const db::Diagnostic &d : loaded.diagnostics()) {
+        json.beginObject().field("file", d.file);
+        if (d.line > 0) json.field("line", std::uint64_t{d.line});
+        if (d.column > 0) json.field("column", std::uint64_t{d.column});
+        json.field("message", d.message).endObject();
+      }
+      json.endArray().endObject();
+      std::cout << json.take();
+      exitCode = kExitBadInput;
+      return;
+    }
+    const db::Database *database = &loaded.value();
+    json.field("releases", database->releases.size())
         .field("sets", database->sets.size())
         .field("catalogue", database->catalogue.size())
         .endObject();
     std::cout << json.take();
     return;
   }
+  auto database = loadDatabaseOrThrow(opt.dir);
   std::size_t registers = 0;
   for (const auto &s : database->sets) registers += s.registers.size();
   std::cout << opt.dir << ": valid: " << database->releases.size() << " releases, "
@@ -245,7 +260,7 @@ void addDbCommands(CLI::App &app, int &exitCode) {
   auto *validate = db->add_subcommand("validate", "Load DIR and report every error with file:line:col");
   validate->add_option("dir", opt->dir, "Database directory")->required();
   addFormatOption(*validate, opt->format);
-  validate->callback([opt] { runValidate(*opt); });
+  validate->callback([opt, &exitCode] { runValidate(*opt, exitCode); });
 
   auto *show = db->add_subcommand("show", "List releases and register sets, or one set's registers");
   show->add_option("dir", opt->dir, "Database directory")->required();

@@ -77,6 +77,14 @@ sed -i '0,/index: 0x6030000000139828/s//index: 0xZZZ/' "$f"
 line=$(grep -n 'index: 0xZZZ' "$f" | cut -d: -f1)
 expect 3 "validate reports a bad hex index" -- "$rc_bin" db validate "$tmp/bad"
 contains "10.0.13.yaml:$line:" "error names file and line"
+expect 3 "validate --format json: the diagnostics as JSON" -- "$rc_bin" db validate "$tmp/bad" --format json
+python3 - "$tmp/out" "$line" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: validate json diagnostics"; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema_version"] == 1 and d["valid"] is False, d
+assert any(x["file"].endswith("10.0.13.yaml") and x["line"] == int(sys.argv[2]) and "0xZZZ" in x["message"]
+           for x in d["diagnostics"]), d
+PY
 printf 'schema_version: 1\nname: [unclosed\n' > "$tmp/bad/regcompat-db.yaml"
 expect 3 "validate reports a YAML syntax error" -- "$rc_bin" db validate "$tmp/bad"
 contains "regcompat-db.yaml:" "syntax error names the file"
