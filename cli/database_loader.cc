@@ -36,17 +36,20 @@ db::CompatFile loadCompatFileOrThrow(const std::filesystem::path &file) {
 }
 
 const db::RegisterSet &findSetOrThrow(const db::Database &database, const std::string &key) {
-  std::vector<std::string> keys;
-  for (const auto &s : database.sets) keys.push_back(s.key.toString());
-  const std::string listed = " (`regcompat db show DIR` lists all " + std::to_string(keys.size()) + ")";
-  auto parsed = db::SetKey::parse(key);
-  if (!parsed) {
-    // Cut short ("qemu/10.0"): the keys it begins.
+  // The known keys, for "did you mean": built only when the lookup fails.
+  // `always_list`: name where to see them all even when nothing is close.
+  auto suggestions = [&](bool always_list) {
+    std::vector<std::string> keys;
+    for (const auto &s : database.sets) keys.push_back(s.key.toString());
     const std::string hint = db::didYouMean(key, keys, 5);
-    throw CommandError(kExitUsage, parsed.error() + (hint.empty() ? "" : hint + listed));
-  }
+    if (hint.empty() && !always_list) return hint;
+    return hint + " (`regcompat db show DIR` lists all " + std::to_string(keys.size()) + ")";
+  };
+  auto parsed = db::SetKey::parse(key);
+  // Cut short ("qemu/10.0"): the keys it begins.
+  if (!parsed) throw CommandError(kExitUsage, parsed.error() + suggestions(false));
   const db::RegisterSet *set = database.findSet(parsed.value());
-  if (!set) throw CommandError(kExitBadInput, "no register set " + key + " in the database" + db::didYouMean(key, keys, 5) + listed);
+  if (!set) throw CommandError(kExitBadInput, "no register set " + key + " in the database" + suggestions(true));
   return *set;
 }
 
