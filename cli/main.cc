@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "regcompat/clidoc/cli_spec.h"
 #include "regcompat/db/suggestions.h"
 
 namespace regcompat::cli {
@@ -72,6 +73,7 @@ int main(int argc, char **argv) {
   addExtractCommand(app, exitCode);
   addProbeCommands(app, exitCode);
   addPipelineCommands(app, exitCode);
+  regcompat::clidoc::addCliSpecFlag(app, "regcompat", REGCOMPAT_VERSION);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {

@@ -24,6 +24,7 @@
 #include "machine_type_registry.h"
 #include "outgoing_migration.h"
 #include "qmp_server.h"
+#include "regcompat/clidoc/cli_spec.h"
 #include "regcompat/json_writer.h"
 
 namespace regvm::cli {
@@ -267,6 +268,7 @@ int main(int argc, char **argv) {
   app.add_option("--throttle-increment", o.migration.throttle_increment, "Auto-converge: the least raise of the throttle per further such sample (percent)")->capture_default_str()->check(CLI::Range(1, 99));
   app.add_flag("--list-machines", o.list_machines, "List machine types, release profiles and back ends, then exit");
   app.add_option("--format", o.format, "Output format of --list-machines")->check(CLI::IsMember({"text", "json"}));
+  regcompat::clidoc::addCliSpecFlag(app, "regvm", REGVM_VERSION);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
