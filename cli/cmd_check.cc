@@ -38,6 +38,7 @@ struct CheckOptions {
   std::string suggest;
   std::string rules;  // "qemu", "runtime" or empty (see --rules)
   OutputFormat format = OutputFormat::Text;
+  bool quiet = false;  // the verdict line alone
 };
 
 struct CurrentFile {
@@ -95,6 +96,11 @@ std::string compatPath(const std::map<std::string, CurrentFile> &current,
 }
 
 int run(const CheckOptions &opt) {
+  if (opt.quiet && opt.format == OutputFormat::Json)
+    throw CommandError(kGateUsage, "-q prints the verdict line alone; --format json carries it as "
+                                   "\"verdict\" and \"verdict_summary\"");
+  if (opt.quiet && opt.suggest == "-")
+    throw CommandError(kGateUsage, "-q prints the verdict line alone: write the --suggest patch to a file");
   const GenerationInputs inputs = loadGenerationInputs(opt.db, opt.policy, false);
   const generator::Analysis &analysis = *inputs.analysis;
 
@@ -116,8 +122,10 @@ int run(const CheckOptions &opt) {
   auto report = generator::runGate(analysis, gate);
   if (!report) throw CommandError(kGateUsage, report.error());
 
-  std::cout << (opt.format == OutputFormat::Json ? generator::renderGateJson(analysis, gate, *report)
-                                                 : generator::renderGateText(analysis, gate, *report));
+  if (opt.quiet) std::cout << generator::gateVerdict(analysis, gate, *report).summary << "\n";
+  else
+    std::cout << (opt.format == OutputFormat::Json ? generator::renderGateJson(analysis, gate, *report)
+                                                   : generator::renderGateText(analysis, gate, *report));
   if (!opt.suggest.empty()) {
     std::string patch;
     for (const db::CompatFile &file : report->suggested) {
@@ -168,6 +176,9 @@ void addCheckCommand(CLI::App &app, int &exitCode) {
                   "Write the fixing table entries as a unified diff against the compat files "
                   "(new files when there are none) to this file ('-': stdout); apply with "
                   "patch -p1");
+  cmd->add_flag("-q,--quiet", opt->quiet,
+                "Print the verdict line alone (ship / ship with the generated tables / do not ship, and "
+                "why); the exit status is the same");
   addFormatOption(*cmd, opt->format);
   cmd->footer(kCheckExitHelp);
   cmd->callback([opt, &exitCode] {

@@ -4,6 +4,7 @@
 // compat properties, compat files and JSON/YAML reports.
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "command.h"
 #include "database_loader.h"
@@ -19,6 +20,7 @@ struct GenOptions {
   std::string cpp_header, c_header, qemu, qemu_xmig, json, yaml, compat_dir;
   std::string cpp_namespace = "regcompat_tables";
   std::string c_prefix = "regcompat";
+  std::vector<std::string> machine_types;  // --machine: only these
   bool with_register_sets = false;
   bool no_pools = false;
   OutputFormat format = OutputFormat::Text;
@@ -76,8 +78,18 @@ bool run(const GenOptions &opt) {
     to_stdout += *p == "-" ? 1 : 0;
   if (to_stdout > 1) throw CommandError(kExitUsage, "only one output may be '-' (standard output)");
 
+  if (!opt.machine_types.empty() && !opt.qemu.empty())
+    throw CommandError(kExitUsage, "--qemu with --machine: QEMU registers tolerances per CPU class, for every "
+                                   "machine type at once; generate them for the whole policy");
   const GenerationInputs inputs = loadGenerationInputs(opt.db, opt.policy, !opt.no_pools);
-  const generator::Analysis &analysis = *inputs.analysis;
+  // --machine: the named machine types' part of the whole policy's analysis.
+  std::optional<generator::Analysis> restricted;
+  if (!opt.machine_types.empty()) {
+    auto only = generator::restrictToMachineTypes(*inputs.analysis, opt.machine_types);
+    if (!only) throw CommandError(kExitBadInput, "--machine: " + only.error());
+    restricted = std::move(only).value();
+  }
+  const generator::Analysis &analysis = restricted ? *restricted : *inputs.analysis;
 
   generator::HeaderOptions cpp{opt.cpp_namespace, opt.with_register_sets};
   generator::HeaderOptions c{opt.c_prefix, opt.with_register_sets};
@@ -151,6 +163,9 @@ void addGenCommand(CLI::App &app, int &exitCode) {
   cmd->add_option("--yaml", opt->yaml, "Write the YAML report here ('-': stdout)");
   cmd->add_option("--compat-dir", opt->compat_dir,
                   "Write one compat file per machine type (DIR/<machine-type>.yaml)");
+  cmd->add_option("--machine,-M", opt->machine_types,
+                  "Only this machine type (repeatable): its table, verdicts and reports, as the whole "
+                  "policy computes them; not with --qemu (QEMU's tolerances are per CPU class)");
   cmd->add_option("--namespace", opt->cpp_namespace, "C++ header namespace")
       ->capture_default_str();
   cmd->add_option("--c-prefix", opt->c_prefix, "C header identifier prefix")->capture_default_str();

@@ -124,6 +124,7 @@ void run(const ReportOptions &opt) {
   html.title = opt.title;
   html.generated_at = opt.generated_at;
   html.gate = &gate.value();
+  html.gate_options = &gate_options;
   if (!opt.real_qemu.empty()) html.extra_sections.push_back(realQemuSection(opt.real_qemu));
   for (const auto &path : opt.vm_results) html.extra_sections.push_back(vmSection(path));
   writeOutput(opt.out, generator::emitHtmlReport(analysis, html));

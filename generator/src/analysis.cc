@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "regcompat/db/suggestions.h"
 #include "regcompat/generator/table_solver.h"
 
 namespace regcompat::generator {
@@ -67,6 +68,23 @@ Result<Analysis> analyze(const PlatformSet &set, const AnalysisOptions &options)
         m.qemu.push_back(judgeOnQemu(set, set.platforms[edge.source], set.platforms[edge.dest], generated));
   }
   return analysis;
+}
+
+Result<Analysis> restrictToMachineTypes(const Analysis &analysis, const std::vector<std::string> &names) {
+  std::vector<std::string> known;
+  for (const auto &m : analysis.machine_types) known.push_back(m.graph.name());
+  for (const std::string &name : names) {
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::string list;
+    for (const auto &k : known) list += (list.empty() ? "" : ", ") + k;
+    return fail("the policy declares no machine type '" + name + "'" + db::didYouMean(name, known) +
+                " (it declares: " + list + ")");
+  }
+  Analysis out;
+  out.set = analysis.set;
+  for (const auto &m : analysis.machine_types)
+    if (std::find(names.begin(), names.end(), m.graph.name()) != names.end()) out.machine_types.push_back(m);
+  return out;
 }
 
 } // namespace regcompat::generator

@@ -37,6 +37,8 @@ span.cell{display:inline-block;border:1px solid #bbb;line-height:1.6em}
 .cell.same-platform{background:#999;color:#fff}
 ul.legend{list-style:none;padding:0}ul.legend li{margin:.2em 0}
 tr.added td:first-child{color:#1b6e2a}tr.removed td:first-child{color:#a61b1b}tr.changed td:first-child{color:#8a5a00}
+.ship-verdict{font-size:1.25em;font-weight:bold;padding:.5em .8em;border-left:.5em solid}
+.ship-verdict.ship{border-color:#3c9a50}.ship-verdict.ship-with-tables{border-color:#e0b000}.ship-verdict.do-not-ship{border-color:#c00000}
 .verdict{font-weight:bold;padding:.4em .8em;display:inline-block}
 .verdict.pass{background:#8fd19e}.verdict.change{background:#ffd966}.verdict.incompatible{background:#e06666;color:#fff}
 svg.chart text{font-family:sans-serif;font-size:11px}
@@ -214,7 +216,17 @@ std::string emitHtmlReport(const Analysis &analysis, const HtmlReportOptions &op
   const std::string title = options.title.empty() ? "regcompat report: " + set.policy->name : options.title;
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
                     escape(title) + "</title>\n<style>\n" + kStyle + "</style>\n</head>\n<body>\n<h1>" +
-                    escape(title) + "</h1>\n<p>Policy <b>" + escape(set.policy->name) + "</b>";
+                    escape(title) + "</h1>\n";
+  const GateOptions default_gate_options;
+  const GateOptions &gate_options = options.gate_options ? *options.gate_options : default_gate_options;
+  if (options.gate) {
+    // What a release manager reads first: the decision, in one sentence.
+    const GateVerdict verdict = generator::gateVerdict(analysis, gate_options, *options.gate);
+    const std::string decision(toString(verdict.decision));
+    out += "<p id=\"ship-verdict\" class=\"ship-verdict " + decision + "\"" + attr("data-decision", decision) + ">" +
+           escape(verdict.summary) + "</p>\n";
+  }
+  out += "<p>Policy <b>" + escape(set.policy->name) + "</b>";
   if (!set.policy->description.empty()) out += " (" + escape(set.policy->description) + ")";
   out += ", database <b>" + escape(set.database->name) + "</b>, architecture " + escape(set.policy->architecture) +
          ".";
@@ -233,7 +245,7 @@ std::string emitHtmlReport(const Analysis &analysis, const HtmlReportOptions &op
   out += "</ul></nav>\n";
 
   out += "<section id=\"summary\">\n<h2>Summary</h2>\n" + summaryTable(analysis);
-  if (options.gate) out += gateVerdict(*options.gate, options.gate_under_current_tables);
+  if (options.gate) out += gateVerdict(*options.gate, gate_options.current.has_value());
   out += "<p>Cells of the migration matrices (rows: source platform, columns: destination):</p>\n" +
          std::string(html::cellStatusLegend()) + "</section>\n";
   if (analysis.machine_types.empty()) out += "<p>The policy declares no machine type.</p>\n";

@@ -80,14 +80,20 @@ std::string sideText(runtime::Side side) {
   return "?";
 }
 
-std::string migrationHeading(const PlatformSet &set, const MachineTypeResult &m, std::size_t e,
-                             const std::string &verdict) {
+// "virt-10.0 tcg/max: 10.0.13/6.12.107 -> 10.2.2/6.12.107"
+std::string migrationLabel(const PlatformSet &set, const MachineTypeResult &m, std::size_t e) {
   const MigrationEdge &edge = m.graph.edges[e];
   const Platform &s = set.platforms[edge.source];
   const Platform &d = set.platforms[edge.dest];
-  return verdict + ": " + m.graph.name() + " " + s.group() + ": " + set.products[s.product]->release + "/" +
-         s.kernel + " -> " + set.products[d.product]->release + "/" + d.kernel + " (" +
-         std::string(toString(edge.direction)) + "; source " + s.id + ", destination " + d.id + ")";
+  return m.graph.name() + " " + s.group() + ": " + set.products[s.product]->release + "/" + s.kernel + " -> " +
+         set.products[d.product]->release + "/" + d.kernel;
+}
+
+std::string migrationHeading(const PlatformSet &set, const MachineTypeResult &m, std::size_t e,
+                             const std::string &verdict) {
+  const MigrationEdge &edge = m.graph.edges[e];
+  return verdict + ": " + migrationLabel(set, m, e) + " (" + std::string(toString(edge.direction)) + "; source " +
+         set.platforms[edge.source].id + ", destination " + set.platforms[edge.dest].id + ")";
 }
 
 void indexArray(JsonWriter &json, const char *key, const std::vector<std::uint64_t> &indexes) {
@@ -137,6 +143,81 @@ int GateReport::exitBits() const {
   }
   for (const BrokenMigration &b : broken) bits |= b.fixable ? kGateChange : (kGateChange | kGateIncompatible);
   return bits;
+}
+
+std::string_view toString(ShipDecision decision) {
+  switch (decision) {
+    case ShipDecision::Ship: return "ship";
+    case ShipDecision::ShipWithTables: return "ship-with-tables";
+    case ShipDecision::DoNotShip: return "do-not-ship";
+  }
+  return "?";
+}
+
+GateVerdict gateVerdict(const Analysis &analysis, const GateOptions &options, const GateReport &report) {
+  const PlatformSet &set = *analysis.set;
+  const int bits = report.exitBits();
+  const std::string required = std::to_string(report.checked) + " required migrations" +
+                               (options.candidate ? " involving " + *options.candidate : std::string());
+  GateVerdict v;
+  v.decision = (bits & kGateIncompatible) ? ShipDecision::DoNotShip
+               : (bits & kGateChange)     ? ShipDecision::ShipWithTables
+                                          : ShipDecision::Ship;
+  if (report.checked == 0) {
+    v.summary = "Ship: there is nothing to judge (no required migration" +
+                (options.candidate ? " involves " + *options.candidate : std::string(" in the policy")) + ").";
+    return v;
+  }
+  if (report.rules == GateRules::Qemu) {
+    const std::size_t fixed = report.qemuCount(QemuVerdictKind::FixedByGeneratedTolerances);
+    const std::size_t blocked = report.qemuCount(QemuVerdictKind::Inexpressible);
+    switch (v.decision) {
+      case ShipDecision::Ship:
+        v.summary = "Ship: all " + required + " load on real QEMU as things stand (" +
+                    std::to_string(report.qemuCount(QemuVerdictKind::LoadsAsIs)) + " as is, " +
+                    std::to_string(report.qemuCount(QemuVerdictKind::LoadsUnderOwnTolerances)) +
+                    " under the destination release's own tolerances).";
+        break;
+      case ShipDecision::ShipWithTables:
+        v.summary = "Ship with the generated QEMU tolerances (regcompat gen --qemu): " + std::to_string(fixed) +
+                    " of the " + required + " load on real QEMU only with them; the others load as things stand.";
+        break;
+      case ShipDecision::DoNotShip: {
+        const auto first = std::find_if(report.qemu.begin(), report.qemu.end(), [](const QemuJudgedMigration &j) {
+          return j.verdict->kind == QemuVerdictKind::Inexpressible;
+        });
+        const QemuEdgeVerdict &fv = *first->verdict;
+        v.summary = "Do not ship: " + std::to_string(blocked) + " of the " + required +
+                    " cannot load on real QEMU whatever tolerances it registers (first: " +
+                    migrationLabel(set, analysis.machine_types[first->machine_type], first->edge) +
+                    (fv.obstacles.empty() ? std::string() : ", " + std::string(toString(fv.obstacles.front().kind))) +
+                    ").";
+        break;
+      }
+    }
+    return v;
+  }
+  const std::string judged = options.current ? "under the current compat files" : "without compat tables";
+  switch (v.decision) {
+    case ShipDecision::Ship:
+      v.summary = "Ship: all " + required + " load " + judged + ".";
+      break;
+    case ShipDecision::ShipWithTables:
+      v.summary = "Ship with the generated compat tables (regcompat gen): " + std::to_string(report.broken.size()) +
+                  " of the " + required + " fail " + judged + ", and the tables fix every one.";
+      break;
+    case ShipDecision::DoNotShip: {
+      std::size_t unfixable = 0;
+      for (const BrokenMigration &b : report.broken) unfixable += b.fixable ? 0 : 1;
+      const auto first = std::find_if(report.broken.begin(), report.broken.end(),
+                                      [](const BrokenMigration &b) { return !b.fixable; });
+      v.summary = "Do not ship: " + std::to_string(unfixable) + " of the " + required +
+                  " fail under every table the policy allows (first: " +
+                  migrationLabel(set, analysis.machine_types[first->machine_type], first->edge) + ").";
+      break;
+    }
+  }
+  return v;
 }
 
 std::string fixText(const TableEntry &e) {
@@ -253,7 +334,7 @@ Result<GateReport> runGate(const Analysis &analysis, const GateOptions &options)
 
 std::string renderGateText(const Analysis &analysis, const GateOptions &options, const GateReport &report) {
   const PlatformSet &set = *analysis.set;
-  std::string out;
+  std::string out = gateVerdict(analysis, options, report).summary + "\n";
   if (report.rules == GateRules::Qemu) {
     for (const QemuJudgedMigration &j : report.qemu) {
       const QemuEdgeVerdict &v = *j.verdict;
@@ -319,6 +400,8 @@ std::string renderGateJson(const Analysis &analysis, const GateOptions &options,
   json.field("policy", set.policy->name).field("database", set.database->name);
   if (options.candidate) json.field("candidate", *options.candidate);
   json.field("rules", report.rules == GateRules::Qemu ? "qemu" : "runtime");
+  const GateVerdict verdict = gateVerdict(analysis, options, report);
+  json.field("verdict", toString(verdict.decision)).field("verdict_summary", verdict.summary);
   if (report.rules == GateRules::Qemu) {
     json.field("checked", std::uint64_t{report.checked});
     json.field("exit_status", report.exitBits());

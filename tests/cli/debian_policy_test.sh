@@ -60,6 +60,15 @@ assert m["verdict"] == "inexpressible" and [o["kind"] for o in m["obstacles"]] =
 # No migration into an old loader is ever fixed by a tolerance.
 assert not [m for m in d["migrations"] if m["verdict"] == "fixed-by-generated-tolerances" and not m["dest"].startswith("11.1.3/")]'
 expect 12 "check text" -- "$rc_bin" check --db "$db" --policy "$policy"
+# The verdict comes first, in one line; -q prints it alone, same exit status.
+head -1 "$tmp/out" >"$tmp/verdict-line"
+expect 12 "check -q" -- "$rc_bin" check --db "$db" --policy "$policy" -q
+if cmp -s "$tmp/out" "$tmp/verdict-line" && [ "$(wc -l <"$tmp/out")" -eq 1 ]; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAIL: check -q is not the first line of check's text"; cat "$tmp/out" | head -3; fi
+contains "Do not ship: 168 of the 308 required migrations cannot load on real QEMU whatever tolerances it registers (first: virt-10.0 kvm/base: 10.0.13/6.12.107 -> 10.0.13/7.1.8, length-cap)." \
+  "check -q: do not ship, how many, the first one and its obstacle"
+expect 2 "check -q --format json is refused" -- "$rc_bin" check --db "$db" --policy "$policy" -q --format json
+expect 12 "check text" -- "$rc_bin" check --db "$db" --policy "$policy"
 contains "88 load as is, 12 load under the release's own tolerances, 40 need the generated tolerances, 168 need what QEMU cannot express" \
   "(b) the text gives the same counts"
 contains "needs the generated tolerances for: ID_AA64ISAR0_EL1 0x603000000013c030" "(b) the text names the tolerance"

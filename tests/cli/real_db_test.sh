@@ -30,6 +30,9 @@ if [ -z "$big" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo
 # loader is judged below.
 expect 4 "check: fixable breaks without compat tables" -- \
   "$rc_bin" check --db "$db" --policy "$policy" --rules runtime --format json
+json "check json: the verdict is ship with the generated tables" '
+assert d["verdict"] == "ship-with-tables", d["verdict"]
+assert d["verdict_summary"] == "Ship with the generated compat tables (regcompat gen): 180 of the 308 required migrations fail without compat tables, and the tables fix every one.", d["verdict_summary"]'
 json "check json: 308 checked, 180 broken, all fixable" '
 assert d["checked"] == 308 and len(d["broken"]) == 180, (d["checked"], len(d["broken"]))
 assert all(b["fixable"] for b in d["broken"])'
@@ -117,9 +120,23 @@ fi
 expect 0 "gen: every required migration loads with the tables" -- \
   "$rc_bin" gen --db "$db" --policy "$policy" --qemu-xmig "$tmp/virt-compat.c" --qemu "$tmp/tolerances.c" \
     --compat-dir "$tmp/compat" --json "$tmp/gen.json"
+# gen --machine: one machine type, its table as the whole policy computes it.
+expect 0 "gen --machine virt-10.0" -- \
+  "$rc_bin" gen --db "$db" --policy "$policy" --machine virt-10.0 --compat-dir "$tmp/compat-one" --json "$tmp/gen-one.json"
+if [ "$(ls "$tmp/compat-one")" = "virt-10.0.yaml" ] && cmp -s "$tmp/compat-one/virt-10.0.yaml" "$tmp/compat/virt-10.0.yaml"; then
+  passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: gen --machine virt-10.0: $(ls "$tmp/compat-one")"; fi
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [m["name"] for m in d["machine_types"]] == ["virt-10.0"], d["machine_types"]' \
+  "$tmp/gen-one.json" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: gen --machine: JSON report"; }
+expect 3 "gen --machine of an undeclared machine type" -- \
+  "$rc_bin" gen --db "$db" --policy "$policy" --machine virt-10.1
+contains "the policy declares no machine type 'virt-10.1'; did you mean virt-10.0, virt-10.2 or virt-7.2?" "gen --machine: did you mean"
+expect 2 "gen --machine with --qemu" -- "$rc_bin" gen --db "$db" --policy "$policy" --machine virt-10.0 --qemu -
 expect 0 "check under the generated compat files" -- \
   "$rc_bin" check --db "$db" --policy "$policy" --compat "$tmp/compat"
 contains "0 fail under the current compat files" "nothing fails under the tables"
+expect 0 "check -q under the generated compat files" -- \
+  "$rc_bin" check --db "$db" --policy "$policy" --compat "$tmp/compat" -q
+contains "Ship: all 308 required migrations load under the current compat files." "check -q: ship"
 python3 - "$tmp/virt-compat.c" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: (d) QEMU form of virt-10.0"; }
 import re, sys
 text = open(sys.argv[1]).read()

@@ -23,12 +23,21 @@ class Dom(HTMLParser):
         self.bars = {}       # data-set -> data-count
         self.in_svg_chart = False
         self.gate_status = None
+        self.h1_closed = False
+        self.first_p_after_h1 = None  # id of the first paragraph after the title
+        self.ship_decision = None
+        self.ship_text = None   # text of p#ship-verdict while inside it
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         classes = (a.get("class") or "").split()
         if tag == "title" and not self.in_svg_chart:
             self.in_title = True
+        if tag == "p" and self.h1_closed and self.first_p_after_h1 is None:
+            self.first_p_after_h1 = a.get("id") or ""
+        if tag == "p" and a.get("id") == "ship-verdict":
+            self.ship_decision = a.get("data-decision")
+            self.ship_text = ""
         if tag == "section" and "machine-type" in classes:
             self.sections.append(a.get("data-machine-type"))
         if tag == "section" and a.get("id") == "gate":
@@ -48,12 +57,18 @@ class Dom(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "title":
             self.in_title = False
+        if tag == "h1":
+            self.h1_closed = True
+        if tag == "p" and self.ship_text is not None and not isinstance(self.ship_text, tuple):
+            self.ship_text = (self.ship_text,)  # closed: keep it as the final text
         if tag == "svg":
             self.in_svg_chart = False
 
     def handle_data(self, data):
         if self.in_title:
             self.title += data
+        if isinstance(self.ship_text, str):
+            self.ship_text += data
 
 
 def png_size(path):
@@ -85,6 +100,14 @@ def main():
         failures.append(f"gate section says exit {dom.gate_status}, the gate's JSON {gate['exit_status']}")
     if dom.duplicates:
         failures.append(f"cells given twice: {dom.duplicates[:3]}")
+    # The page opens with the gate's decision in one sentence, check's own.
+    if dom.first_p_after_h1 != "ship-verdict":
+        failures.append(f"the first paragraph after the title is #{dom.first_p_after_h1}, not #ship-verdict")
+    if dom.ship_decision != gate.get("verdict"):
+        failures.append(f"#ship-verdict says {dom.ship_decision}, the gate's JSON {gate.get('verdict')}")
+    shown = dom.ship_text[0] if isinstance(dom.ship_text, tuple) else None
+    if shown != gate.get("verdict_summary"):
+        failures.append(f"#ship-verdict reads {shown!r}, the gate's JSON {gate.get('verdict_summary')!r}")
 
     # Expected status of every required migration: gen's runtime verdicts
     # (the cell's data-status) and the gate's, real QEMU's (its data-qemu).

@@ -66,6 +66,15 @@ TEST(GeneratorGate, NamesEachBrokenMigrationTheRegisterAndItsFix) {
   EXPECT_NE(text.find("BROKEN virt-10.0 tcg/max: 10.2.2/6.12 -> 10.0.13/6.12 (backward;"), std::string::npos);
   EXPECT_NE(text.find("0x40200000200e0298 BOGUS_DBGDTR_EL0 (p14,3,c0,c5,0,ns): not-here, source only"),
             std::string::npos);
+
+  // The verdict, first and in one line: the tables fix every break.
+  const GateVerdict verdict = gateVerdict(*s.analysis, {}, *report);
+  EXPECT_EQ(verdict.decision, ShipDecision::ShipWithTables);
+  EXPECT_EQ(verdict.summary, "Ship with the generated compat tables (regcompat gen): " +
+                                 std::to_string(report->broken.size()) + " of the " +
+                                 std::to_string(report->checked) +
+                                 " required migrations fail without compat tables, and the tables fix every one.");
+  EXPECT_EQ(text.substr(0, text.find('\n')), verdict.summary);
 }
 
 TEST(GeneratorGate, UnderTheGeneratedTablesNothingIsBroken) {
@@ -78,6 +87,10 @@ TEST(GeneratorGate, UnderTheGeneratedTablesNothingIsBroken) {
   EXPECT_TRUE(report->broken.empty());
   EXPECT_EQ(report->exitBits(), 0);
   EXPECT_TRUE(report->suggested.empty());
+  const GateVerdict verdict = gateVerdict(*s.analysis, options, *report);
+  EXPECT_EQ(verdict.decision, ShipDecision::Ship);
+  EXPECT_EQ(verdict.summary, "Ship: all " + std::to_string(report->checked) +
+                                 " required migrations load under the current compat files.");
 }
 
 TEST(GeneratorGate, CandidateFiltersAndUnknownCandidateFails) {
@@ -91,6 +104,8 @@ TEST(GeneratorGate, CandidateFiltersAndUnknownCandidateFails) {
     const auto &edge = s.analysis->machine_types[b.machine_type].graph.edges[b.edge];
     EXPECT_TRUE(s.set->platforms[edge.source].kernel == "7.1" || s.set->platforms[edge.dest].kernel == "7.1");
   }
+  EXPECT_NE(gateVerdict(*s.analysis, options, *report).summary.find(" required migrations involving 7.1 fail"),
+            std::string::npos);
   options.candidate = "11.0";
   EXPECT_FALSE(runGate(*s.analysis, options));
 }
@@ -110,6 +125,31 @@ TEST(GeneratorGate, AnUnfixableMigrationSetsTheIncompatibleBit) {
   for (const auto &r : b->registers)
     named = named || (r.name == "TCR2_EL1" && !r.fix && r.blocker.find("guest state") != std::string::npos);
   EXPECT_TRUE(named);
+  // Do not ship, naming the first migration no table fixes.
+  const GateVerdict verdict = gateVerdict(*s.analysis, {}, *report);
+  EXPECT_EQ(verdict.decision, ShipDecision::DoNotShip);
+  EXPECT_EQ(verdict.summary.rfind("Do not ship: ", 0), 0u) << verdict.summary;
+  EXPECT_NE(verdict.summary.find(" fail under every table the policy allows (first: virt-"), std::string::npos)
+      << verdict.summary;
+}
+
+// Under QEMU's rules the decision follows the worst verdict: the sample's
+// KVM length caps cannot be expressed, and the first one is named.
+TEST(GeneratorGate, QemuRulesVerdictFollowsTheWorstMigration) {
+  const Loaded s = testing::loadSample();
+  GateOptions options;
+  options.rules = GateRules::Qemu;
+  auto report = runGate(*s.analysis, options);
+  ASSERT_TRUE(report) << report.error();
+  const GateVerdict verdict = gateVerdict(*s.analysis, options, *report);
+  EXPECT_EQ(verdict.decision, ShipDecision::DoNotShip);
+  EXPECT_EQ(verdict.summary, "Do not ship: " + std::to_string(report->qemuCount(QemuVerdictKind::Inexpressible)) +
+                                 " of the " + std::to_string(report->checked) +
+                                 " required migrations cannot load on real QEMU whatever tolerances it registers "
+                                 "(first: virt-10.2 kvm/base: 10.2.2/6.12 -> 10.2.2/7.1, length-cap).");
+  EXPECT_EQ(toString(verdict.decision), "do-not-ship");
+  EXPECT_EQ(toString(ShipDecision::ShipWithTables), "ship-with-tables");
+  EXPECT_EQ(toString(ShipDecision::Ship), "ship");
 }
 
 TEST(GeneratorGate, SuggestionAddsOnlyTheMissingEntries) {

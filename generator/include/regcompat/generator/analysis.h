@@ -49,4 +49,10 @@ struct AnalysisOptions {
 // Fails only when a computed table is rejected by the runtime (a bug).
 Result<Analysis> analyze(const PlatformSet &set, const AnalysisOptions &options = {});
 
+// The analysis of the named machine types only, in the analysis' order:
+// each table and verdict as the whole policy computed it (tables are solved
+// along the whole compat chain first). Fails on a name the policy does not
+// declare, with the closest ones.
+Result<Analysis> restrictToMachineTypes(const Analysis &analysis, const std::vector<std::string> &names);
+
 } // namespace regcompat::generator

@@ -53,7 +53,8 @@ std::vector<db::CompatFile> emitCompatFiles(const Analysis &analysis);
 // migrations failing without and with it.
 std::string emitTextSummary(const Analysis &analysis);
 
-struct GateReport;  // release_gate.h
+struct GateReport;   // release_gate.h
+struct GateOptions;  // release_gate.h
 
 // A section the caller adds to the HTML report (e.g. the release pipeline's
 // VM migration results): a heading and preformatted plain text, escaped.
@@ -66,11 +67,11 @@ struct HtmlSection {
 struct HtmlReportOptions {
   std::string title;         // empty: "regcompat report: <policy name>"
   std::string generated_at;  // shown when set; the emitter reads no clock
-  // The release gate's verdict on the same analysis (runGate()), shown when
-  // set; `gate_under_current_tables` says it judged the shipped compat
-  // files rather than no tables.
+  // The release gate's verdict on the same analysis (runGate() with
+  // `gate_options`, or with default options when that is null), shown when
+  // set: the page opens with its decision in one sentence (gateVerdict()).
   const GateReport *gate = nullptr;
-  bool gate_under_current_tables = false;
+  const GateOptions *gate_options = nullptr;
   std::vector<HtmlSection> extra_sections;  // appended in order
 };
 

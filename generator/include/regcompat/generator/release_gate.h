@@ -95,9 +95,23 @@ struct GateReport {
 // loader.
 Result<GateReport> runGate(const Analysis &analysis, const GateOptions &options);
 
+// The gate's decision in a release manager's words: ship, ship with the
+// generated tables (QEMU: tolerances), or do not ship. Follows exitBits():
+// 0 ship, 4 ship with tables, 8/12 do not ship.
+enum class ShipDecision { Ship, ShipWithTables, DoNotShip };
+std::string_view toString(ShipDecision decision);  // "ship", "ship-with-tables", "do-not-ship"
+
+struct GateVerdict {
+  ShipDecision decision = ShipDecision::Ship;
+  std::string summary;  // one line, no newline: the decision and why
+};
+GateVerdict gateVerdict(const Analysis &analysis, const GateOptions &options, const GateReport &report);
+
 // "x-mig-hidden-regs += 0x40200000200e0298", "pin 0x... = 0x1", ...
 std::string fixText(const TableEntry &entry);
 
+// The verdict line first, then every migration that does not load as
+// things stand, then the counts.
 std::string renderGateText(const Analysis &analysis, const GateOptions &options,
                            const GateReport &report);
 std::string renderGateJson(const Analysis &analysis, const GateOptions &options,
