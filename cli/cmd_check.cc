@@ -19,17 +19,18 @@
 namespace regcompat::cli {
 namespace {
 
-using generator::kGateError;
-using generator::kGateUsage;
+// The gate's verdict bits are the exit codes' answers (exit_codes.h).
+static_assert(int{generator::kGateChange} == int{kExitChange} &&
+              int{generator::kGateIncompatible} == int{kExitIncompatible});
 
 constexpr const char *kCheckExitHelp =
-    "Exit status (a bit field, like abidiff's): 0 every checked migration loads as things stand; "
-    "bit 0 (1) error: invalid input or internal error; bit 1 (2) usage error; bit 2 (4) change: "
-    "a required migration fails without compat tables (or under the --compat files) and the "
-    "generated tables fix it; bit 3 (8) incompatible change: a required migration fails under "
-    "every table the policy allows (the release breaks it). 12 = both. Under QEMU's rules: 0 every "
-    "migration loads as is or under the destination release's own tolerances; 4 some need the "
-    "generated tolerances; 12 some need what QEMU cannot express.";
+    "Exit status: the verdict, with abidiff's change bits: 0 ship: every checked migration loads as "
+    "things stand; 4 ship with the generated tables: a required migration fails without compat tables "
+    "(or under the --compat files) and the generated tables fix it; 12 (4 + 8) do not ship: a required "
+    "migration fails under every table the policy allows. Under QEMU's rules: 0 every migration loads "
+    "as is or under the destination release's own tolerances; 4 some need the generated tolerances; 12 "
+    "some need what QEMU cannot express. Errors as in every command: 2 usage error; 3 invalid input; "
+    "5 an output could not be written; 70 internal error.";
 
 struct CheckOptions {
   std::string db, policy;
@@ -49,7 +50,7 @@ struct CurrentFile {
 
 std::string readText(const std::filesystem::path &path) {
   auto text = db::readInputFile(path);
-  if (!text) throw CommandError(kGateError, text.error());
+  if (!text) throw CommandError(kExitBadInput, text.error());
   return std::move(text).value();
 }
 
@@ -61,7 +62,7 @@ std::map<std::string, CurrentFile> loadCurrent(const std::vector<std::string> &p
     CurrentFile current{path.string(), readText(path), file};
     auto [it, inserted] = out.emplace(file.machine_type, std::move(current));
     if (!inserted)
-      throw CommandError(kGateError, "two compat files for " + file.machine_type + ": " +
+      throw CommandError(kExitBadInput, "two compat files for " + file.machine_type + ": " +
                                          it->second.path + " and " + path.string());
   };
   for (const std::string &p : paths) {
@@ -71,7 +72,7 @@ std::map<std::string, CurrentFile> loadCurrent(const std::vector<std::string> &p
       for (const auto &entry : std::filesystem::directory_iterator(p, ec))
         if (entry.path().extension() == ".yaml" && !db::isAtomicWriteTemporary(entry.path().filename()))
           files.push_back(entry.path());
-      if (ec) throw CommandError(kGateError, "cannot list " + p + ": " + ec.message());
+      if (ec) throw CommandError(kExitBadInput, "cannot list " + p + ": " + ec.message());
       std::sort(files.begin(), files.end());
       for (const auto &f : files) add(f);
     } else {
@@ -97,21 +98,22 @@ std::string compatPath(const std::map<std::string, CurrentFile> &current,
 
 int run(const CheckOptions &opt) {
   if (opt.quiet && opt.format == OutputFormat::Json)
-    throw CommandError(kGateUsage, "-q prints the verdict line alone; --format json carries it as "
+    throw CommandError(kExitUsage, "-q prints the verdict line alone; --format json carries it as "
                                    "\"verdict\" and \"verdict_summary\"");
   if (opt.quiet && opt.suggest == "-")
-    throw CommandError(kGateUsage, "-q prints the verdict line alone: write the --suggest patch to a file");
+    throw CommandError(kExitUsage, "-q prints the verdict line alone: write the --suggest patch to a file");
   const GenerationInputs inputs = loadGenerationInputs(opt.db, opt.policy, false);
   const generator::Analysis &analysis = *inputs.analysis;
 
   generator::GateOptions gate;
   gate.tool_version = REGCOMPAT_VERSION;
+  gate.inputs = gateInputs(opt.db, opt.policy, opt.compat);
   if (!opt.candidate.empty()) gate.candidate = opt.candidate;
   // Real QEMU judges an Arm policy unless the runtime's tables are asked for.
   const bool qemu = opt.rules.empty() ? analysis.judgedOnQemu() && opt.compat.empty() : opt.rules == "qemu";
   gate.rules = qemu ? generator::GateRules::Qemu : generator::GateRules::Runtime;
   if (qemu && !opt.suggest.empty())
-    throw CommandError(kGateUsage, "--suggest writes runtime compat entries; under QEMU's rules the fix is "
+    throw CommandError(kExitUsage, "--suggest writes runtime compat entries; under QEMU's rules the fix is "
                                    "`regcompat gen --qemu` (use --rules runtime for compat entries)");
   std::map<std::string, CurrentFile> current;
   if (!opt.compat.empty()) {
@@ -120,7 +122,7 @@ int run(const CheckOptions &opt) {
     for (const auto &[machine_type, file] : current) (*gate.current)[machine_type] = file.file;
   }
   auto report = generator::runGate(analysis, gate);
-  if (!report) throw CommandError(kGateUsage, report.error());
+  if (!report) throw CommandError(kExitUsage, report.error());
 
   if (opt.quiet) std::cout << generator::gateVerdict(analysis, gate, *report).summary << "\n";
   else
@@ -139,7 +141,7 @@ int run(const CheckOptions &opt) {
       std::cout << patch;
     } else {
       auto written = db::writeFileAtomically(opt.suggest, patch);
-      if (!written) throw CommandError(kGateError, "cannot write " + opt.suggest + ": " + written.error());
+      if (!written) throw CommandError(kExitOutput, "cannot write " + opt.suggest + ": " + written.error());
       std::cerr << "regcompat check: " << (patch.empty() ? "no fix to suggest; wrote an empty patch to "
                                                          : "wrote the suggested compat entries as a patch to ")
                 << opt.suggest << "\n";
@@ -159,7 +161,7 @@ void addCheckCommand(CLI::App &app, int &exitCode) {
       "files): machine type, source and destination platforms, direction, each register "
       "responsible (name, index, decoded form, side) and the generated table entry that fixes "
       "it, or why none can");
-  cmd->add_option("--db", opt->db, "Database directory (default: $REGCOMPAT_DB)");
+  cmd->add_option("--db", opt->db, "Database directory (default: $REGCOMPAT_DB, else an installed regcompat's shipped database)");
   cmd->add_option("--policy", opt->policy, "Support policy (YAML, generator/POLICY.md)")->required();
   cmd->add_option("--candidate", opt->candidate,
                   "Only migrations from or to this release (product, hypervisor or kernel release)");
@@ -181,17 +183,7 @@ void addCheckCommand(CLI::App &app, int &exitCode) {
                 "why); the exit status is the same");
   addFormatOption(*cmd, opt->format);
   cmd->footer(kCheckExitHelp);
-  cmd->callback([opt, &exitCode] {
-    // The gate's exit status is its own bit field: map every failure onto it.
-    try {
-      exitCode = run(*opt);
-    } catch (const CommandError &e) {
-      throw CommandError(e.code() == kExitUsage || e.code() == kGateUsage ? kGateUsage : kGateError,
-                         e.what());
-    } catch (const std::exception &e) {
-      throw CommandError(kGateError, std::string("internal error: ") + e.what());
-    }
-  });
+  cmd->callback([opt, &exitCode] { exitCode = run(*opt); });
 }
 
 } // namespace regcompat::cli

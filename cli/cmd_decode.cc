@@ -66,7 +66,7 @@ void addDecodeCommand(CLI::App &app, int &) {
                 "fw:1, ...) or names into architecture, family and fields");
   cmd->add_option("register", opt->registers, "Hex index, text form or name")->required();
   cmd->add_option("--db", opt->db, "Database directory whose catalogue names registers "
-                                   "(default: $REGCOMPAT_DB if set)");
+                                   "(default: $REGCOMPAT_DB if set, else an installed regcompat's shipped database)");
   addFormatOption(*cmd, opt->format);
   cmd->footer(kExitCodeHelp);
   cmd->callback([opt] { run(*opt); });

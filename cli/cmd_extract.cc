@@ -291,7 +291,7 @@ void runExtractQemu(const QemuCommandOptions &opt) {
   for (const auto &p : opt.cpu_props) machine += ", " + p;
   for (auto &s : sets) s.description += "; " + machine;
 
-  const fs::path db_dir = databasePath(opt.db);
+  const fs::path db_dir = writableDatabasePath(opt.db);
   const std::optional<std::string> distro = distroVersionOf(opt.source);
   const std::string extraction = extractionDigest(opt, distro.value_or(""), sets);
   if (!opt.no_cache && unchangedSinceLastRun(extraction, db_dir, opt.release)) {

@@ -149,9 +149,9 @@ void addGenCommand(CLI::App &app, int &exitCode) {
       "write the tables. Without output options, prints a summary (or the JSON report with "
       "--format json). Exit 0 when every required migration loads with the generated tables, 1 "
       "when some still fail (outputs are written all the same)");
-  cmd->add_option("--db", opt->db, "Database directory (default: $REGCOMPAT_DB)");
+  cmd->add_option("--db", opt->db, "Database directory (default: $REGCOMPAT_DB, else an installed regcompat's shipped database)");
   cmd->add_option("--policy", opt->policy, "Support policy (YAML, generator/POLICY.md)")->required();
-  cmd->add_option("--cpp-header", opt->cpp_header, "Write the C++17/20 header here ('-': stdout)");
+  cmd->add_option("--cpp-header", opt->cpp_header, "Write the C++ header here (C++17; with the runtime's C++ API, C++20) ('-': stdout)");
   cmd->add_option("--c-header", opt->c_header, "Write the C99 header here ('-': stdout)");
   cmd->add_option("--qemu", opt->qemu,
                   "Write QEMU's cpreg migration tolerances (arm_register_cpreg_mig_tolerance() calls "

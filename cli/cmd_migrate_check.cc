@@ -71,7 +71,8 @@ std::string registerText(const db::Database *names, std::uint64_t index) {
 
 bool runQemu(const MigrateCheckOptions &opt) {
   std::shared_ptr<const db::Database> database;
-  if (!opt.db.empty() || std::getenv("REGCOMPAT_DB") != nullptr) database = loadDatabaseOrThrow(databasePath(opt.db));
+  if (!opt.db.empty() || std::getenv("REGCOMPAT_DB") != nullptr || !installedDefaultDatabase().empty())
+    database = loadDatabaseOrThrow(databasePath(opt.db));
   const QemuEnd a = loadQemuEnd(opt.source, opt.source_release, opt.cpu, database);
   const QemuEnd b = loadQemuEnd(opt.dest, opt.dest_release, opt.cpu, database);
   std::vector<QemuPathResult> results;
@@ -226,7 +227,7 @@ void addMigrateCheckCommand(CLI::App &app, int &exitCode) {
       "read-back of constants; docs/qemu-cpreg-migration.md). --rules runtime runs the runtime "
       "library's save and merge under a compat table instead. Exit 0 if every checked "
       "direction loads, 1 (with every offending register named) if not");
-  cmd->add_option("--db", opt->db, "Database directory (default: $REGCOMPAT_DB)");
+  cmd->add_option("--db", opt->db, "Database directory (default: $REGCOMPAT_DB, else an installed regcompat's shipped database)");
   cmd->add_option("--source", opt->source,
                   "Source: a set key component/release/arch/accel/profile, or (QEMU rules) a QEMU "
                   "migration stream file")->required();

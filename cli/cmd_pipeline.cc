@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "database_loader.h"
 #include "regcompat/db/atomic_file.h"
 #include "regcompat/json_writer.h"
 #include "regcompat/pipeline/pipeline_config.h"
@@ -28,12 +29,6 @@ struct PipelineOptions {
   OutputFormat format = OutputFormat::Text;
 };
 
-fs::path selfPath() {
-  std::error_code ec;
-  fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path("regcompat") : p;
-}
-
 // The first candidate that exists: the build tree's layout (cli/regcompat
 // beside vm/regvm), then an installed one (bin/regcompat beside bin/regvm,
 // share/regcompat/...).
@@ -52,18 +47,18 @@ PlanOptions planOptions(const PipelineOptions &opt) {
   p.regcompat = self;
   p.regvm = opt.regvm.empty() ? firstExisting({bin / "../vm/regvm", bin / "regvm"}) : fs::path(opt.regvm);
   p.guest_dir = opt.guest_dir.empty()
-                    ? firstExisting({bin / "../vm/arch", bin / "../share/regcompat/guests"})
+                    ? firstExisting({bin / "../vm/arch", bin / "../lib/regcompat/guests"})
                     : fs::path(opt.guest_dir);
-#ifdef REGCOMPAT_SOURCE_ROOT
-  const fs::path source_root = REGCOMPAT_SOURCE_ROOT;
-#else
-  const fs::path source_root = bin / "..";
-#endif
-  p.fetch_sources = firstExisting({source_root / "release/fetch-sources",
-                                   bin / "../share/regcompat/fetch-sources"});
-  p.qemu_peers = firstExisting({source_root / "release/qemu-peers", bin / "../share/regcompat/qemu-peers"});
-  p.real_qemu_matrix = firstExisting({source_root / "release/real-qemu-matrix",
-                                      bin / "../share/regcompat/real-qemu-matrix"});
+  // The release scripts: beside an uninstalled binary (<build>/release/, the
+  // build copies them there), else installed (share/regcompat/release/).
+  // No source path is compiled in: builds in different folders are
+  // byte-identical.
+  auto script = [&bin](const char *name) {
+    return firstExisting({bin / "../release" / name, bin / "../share/regcompat/release" / name});
+  };
+  p.fetch_sources = script("fetch-sources");
+  p.qemu_peers = script("qemu-peers");
+  p.real_qemu_matrix = script("real-qemu-matrix");
   const char *cache = std::getenv("REGCOMPAT_CACHE");
   const char *home = std::getenv("HOME");
   p.source_cache = cache ? fs::path(cache) / "src"
@@ -84,7 +79,8 @@ PipelineConfig loadConfigOrThrow(const std::string &file) {
 std::string summaryJson(const PipelineConfig &config, const Plan &plan, const RunSummary &run) {
   JsonWriter json;
   // schema_version 1: stage status is one of ran, skipped (its inputs and
-  // outputs are unchanged), failed, not-run.
+  // outputs are unchanged), failed, not-run; each stage's inputs with their
+  // content digests (change detection, not security: two FNV-1a lanes).
   json.beginObject().field("schema_version", 1).field("tool", std::string("regcompat ") + REGCOMPAT_VERSION);
   json.field("pipeline", config.name).field("ok", run.ok);
   if (!run.ok) json.field("failure", run.failure);
@@ -93,7 +89,14 @@ std::string summaryJson(const PipelineConfig &config, const Plan &plan, const Ru
   json.endArray().key("stages").beginArray();
   for (const auto &s : run.stages) {
     json.beginObject().field("id", s.id).field("status", std::string(toString(s.status)));
-    json.field("log", s.log.string()).endObject();
+    json.field("log", s.log.string());
+    // What the stage ran on: each input's content digest, and the stamp.
+    if (s.input_digest.empty()) json.key("input_digest").null();
+    else json.field("input_digest", s.input_digest);
+    json.key("inputs").beginArray();
+    for (const auto &[path, digest] : s.inputs)
+      json.beginObject().field("path", path.string()).field("digest", digest).endObject();
+    json.endArray().endObject();
   }
   json.endArray().endObject();
   return json.take();

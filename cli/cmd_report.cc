@@ -115,6 +115,7 @@ void run(const ReportOptions &opt) {
   const generator::Analysis &analysis = *inputs.analysis;
   generator::GateOptions gate_options;
   gate_options.tool_version = REGCOMPAT_VERSION;
+  gate_options.inputs = gateInputs(opt.db, opt.policy);
   // One verdict: the report shows the gate `regcompat check` gives by default.
   if (analysis.judgedOnQemu()) gate_options.rules = generator::GateRules::Qemu;
   auto gate = generator::runGate(analysis, gate_options);
@@ -142,7 +143,7 @@ void addReportCommand(CLI::App &app, int &exitCode) {
       "loads thanks to table entries, fails, not required), the compat table entries with their "
       "reasons and the migration pools; register deltas per release and register-set sizes per "
       "release (SVG). Same input, same bytes. Exit 0 when written, whatever the verdict");
-  cmd->add_option("--db", opt->db, "Database directory (default: $REGCOMPAT_DB)");
+  cmd->add_option("--db", opt->db, "Database directory (default: $REGCOMPAT_DB, else an installed regcompat's shipped database)");
   cmd->add_option("--policy", opt->policy, "Support policy (YAML, generator/POLICY.md)")->required();
   cmd->add_option("--out", opt->out, "Write the HTML report here ('-': stdout)")->required();
   cmd->add_option("--json", opt->json,

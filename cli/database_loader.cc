@@ -9,10 +9,31 @@
 
 namespace regcompat::cli {
 
-std::filesystem::path databasePath(const std::string &path) {
+std::filesystem::path selfPath() {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path("regcompat") : p;
+}
+
+std::filesystem::path installedDefaultDatabase() {
+  const std::filesystem::path dir = selfPath().parent_path() / "../share/regcompat/database/real";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(dir / "regcompat-db.yaml", ec)) return {};
+  return dir.lexically_normal();
+}
+
+std::filesystem::path writableDatabasePath(const std::string &path) {
   if (!path.empty()) return path;
   if (const char *env = std::getenv("REGCOMPAT_DB"); env && *env) return env;
   throw CommandError(kExitUsage, "no database: give --db DIR or set REGCOMPAT_DB");
+}
+
+std::filesystem::path databasePath(const std::string &path) {
+  if (!path.empty()) return path;
+  if (const char *env = std::getenv("REGCOMPAT_DB"); env && *env) return env;
+  if (auto installed = installedDefaultDatabase(); !installed.empty()) return installed;
+  throw CommandError(kExitUsage, "no database: give --db DIR or set REGCOMPAT_DB (an installed regcompat "
+                                 "defaults to its shipped database, share/regcompat/database/real)");
 }
 
 std::shared_ptr<const db::Database> loadDatabaseOrThrow(const std::filesystem::path &dir) {
@@ -24,7 +45,7 @@ std::shared_ptr<const db::Database> loadDatabaseOrThrow(const std::filesystem::p
 
 RegisterLookup makeLookup(const std::string &path) {
   const char *env = std::getenv("REGCOMPAT_DB");
-  if (path.empty() && !(env && *env)) return RegisterLookup();
+  if (path.empty() && !(env && *env) && installedDefaultDatabase().empty()) return RegisterLookup();
   return RegisterLookup(loadDatabaseOrThrow(databasePath(path)));
 }
 

@@ -12,11 +12,21 @@
 
 namespace regcompat::cli {
 
-// `path`, or $REGCOMPAT_DB when `path` is empty; throws when neither is set.
+// This program's own path (/proc/self/exe), "regcompat" when unknown.
+std::filesystem::path selfPath();
+// The shipped default database of an installed regcompat,
+// <prefix>/share/regcompat/database/real beside <prefix>/bin/regcompat;
+// empty when this regcompat is not installed with it.
+std::filesystem::path installedDefaultDatabase();
+// A database to read: `path`, else $REGCOMPAT_DB, else the installed
+// default; throws when there is none.
 std::filesystem::path databasePath(const std::string &path);
+// A database to write into (extract): `path` or $REGCOMPAT_DB, never the
+// installed default.
+std::filesystem::path writableDatabasePath(const std::string &path);
 std::shared_ptr<const db::Database> loadDatabaseOrThrow(const std::filesystem::path &dir);
-// A lookup over `path`'s catalogue; over the fixed ABI names only when no
-// database is named (neither `path` nor $REGCOMPAT_DB).
+// A lookup over the catalogue of databasePath(path); over the fixed ABI
+// names only when there is no database at all.
 RegisterLookup makeLookup(const std::string &path);
 db::CompatFile loadCompatFileOrThrow(const std::filesystem::path &file);
 const db::RegisterSet &findSetOrThrow(const db::Database &database, const std::string &key);

@@ -3,6 +3,7 @@
 #include "command.h"
 #include "database_loader.h"
 #include "regcompat/generator/policy_loader.h"
+#include "regcompat/pipeline/input_digest.h"
 
 namespace regcompat::cli {
 
@@ -21,6 +22,24 @@ GenerationInputs loadGenerationInputs(const std::string &db, const std::string &
   if (!analysis) throw CommandError(kExitInternal, analysis.error());
   in.analysis = std::make_unique<generator::Analysis>(std::move(analysis).value());
   return in;
+}
+
+std::vector<generator::GateOptions::Input> gateInputs(const std::string &db, const std::string &policy,
+                                                      const std::vector<std::string> &compat) {
+  std::vector<generator::GateOptions::Input> out;
+  auto add = [&out](const std::string &role, const std::filesystem::path &path) {
+    pipeline::InputDigest d;
+    try {
+      d.addPath(path);
+    } catch (const std::exception &e) {
+      throw CommandError(kExitBadInput, e.what());
+    }
+    out.push_back({role, path.string(), d.hex()});
+  };
+  add("database", databasePath(db));
+  add("policy", policy);
+  for (const std::string &c : compat) add("compat", c);
+  return out;
 }
 
 } // namespace regcompat::cli

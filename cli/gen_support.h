@@ -5,11 +5,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "regcompat/db/database.h"
 #include "regcompat/generator/analysis.h"
 #include "regcompat/generator/platform_set.h"
 #include "regcompat/generator/policy.h"
+#include "regcompat/generator/release_gate.h"
 
 namespace regcompat::cli {
 
@@ -21,5 +23,10 @@ struct GenerationInputs {
 };
 
 GenerationInputs loadGenerationInputs(const std::string &db, const std::string &policy, bool pools);
+
+// The gate's record of what it judged: the database and the policy (and
+// each --compat path), with their content digests (pipeline::InputDigest).
+std::vector<generator::GateOptions::Input> gateInputs(const std::string &db, const std::string &policy,
+                                                      const std::vector<std::string> &compat = {});
 
 } // namespace regcompat::cli

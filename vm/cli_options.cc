@@ -1,8 +1,19 @@
 #include "cli_options.h"
 
+#include <iostream>
+
 #include <charconv>
 
 namespace regvm::cli {
+
+int exitStatusOfGuest(int status) {
+  const int byte = status & 0xff;  // what the shell would see of the guest's status
+  if (byte < kExitReservedFirst || byte > kExitReservedLast) return byte;
+  std::cerr << "regvm: the guest exited with status " << byte << ", inside the range regvm keeps for itself, "
+            << kExitReservedFirst << ".." << kExitReservedLast << ": exit status " << kExitGuestStatusReserved
+            << "\n";
+  return kExitGuestStatusReserved;
+}
 
 regcompat::Result<std::uint64_t> parseMemorySize(const std::string &text) {
   std::uint64_t n = 0;

@@ -223,7 +223,7 @@ int runVm(const Options &o, const std::vector<std::string> &guest_param_items) {
   case RunState::PostMigrate:
     return kExitOk;
   default:
-    return end.exit_status;
+    return exitStatusOfGuest(end.exit_status);
   }
 }
 

@@ -104,7 +104,8 @@ std::string emitCppHeader(const Analysis &analysis, const HeaderOptions &options
          "// here), as sorted KVM_GET_REG_LIST indexes, and the value rules for\n"
          "// constant registers whose value differs between releases. Each machine\n"
          "// type's table holds its own entries and those of every newer machine\n"
-         "// type (its compat chain). Needs C++17.\n";
+         "// type (its compat chain). This header needs C++17; the runtime library's\n"
+         "// C++ API (regcompat/runtime.h) that applies the tables needs C++20.\n";
   out += "#ifndef " + guard + "\n#define " + guard + "\n\n";
   out += "#include <array>\n#include <cstddef>\n#include <cstdint>\n\n";
   out += "namespace " + ns + " {\n\n";

@@ -399,6 +399,10 @@ std::string renderGateJson(const Analysis &analysis, const GateOptions &options,
   if (!options.tool_version.empty()) json.field("tool", "regcompat " + options.tool_version);
   json.field("policy", set.policy->name).field("database", set.database->name);
   if (options.candidate) json.field("candidate", *options.candidate);
+  json.key("inputs").beginArray();
+  for (const GateOptions::Input &in : options.inputs)
+    json.beginObject().field("role", in.role).field("path", in.path).field("digest", in.digest).endObject();
+  json.endArray();
   json.field("rules", report.rules == GateRules::Qemu ? "qemu" : "runtime");
   const GateVerdict verdict = gateVerdict(analysis, options, report);
   json.field("verdict", toString(verdict.decision)).field("verdict_summary", verdict.summary);

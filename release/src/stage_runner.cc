@@ -149,7 +149,9 @@ class Runner {
     }
     std::string digest, error;
     try {
-      digest = stampFor(stage);
+      result.inputs = inputDigests(stage);
+      digest = stampFor(stage, result.inputs);
+      result.input_digest = digest;
     } catch (const std::exception &e) {
       error = std::string("cannot read its inputs: ") + e.what();
     }
@@ -228,13 +230,23 @@ class Runner {
     changed_.notify_all();
   }
 
-  std::string stampFor(const Stage &stage) const {
+  static std::vector<std::pair<fs::path, std::string>> inputDigests(const Stage &stage) {
+    std::vector<std::pair<fs::path, std::string>> out;
+    for (const auto &in : stage.inputs) {
+      InputDigest d;
+      d.addPath(in);
+      out.emplace_back(in, d.hex());
+    }
+    return out;
+  }
+
+  std::string stampFor(const Stage &stage, const std::vector<std::pair<fs::path, std::string>> &inputs) const {
     InputDigest d;
     d.addText(options_.tool_version);
     for (const auto &a : stage.argv) d.addText(a);
-    for (const auto &in : stage.inputs) {
-      d.addText(in.string());
-      d.addPath(in);
+    for (const auto &[path, digest] : inputs) {
+      d.addText(path.string());
+      d.addText(digest);
     }
     return d.hex();
   }

@@ -44,7 +44,12 @@ if [ -e "$out/gate/real-policy-x86.qemu.json" ]; then failed=$((failed + 1)); ec
 
 expect 0 "second run" -- "$rc_bin" pipeline run "$tmp/p.yaml" --out "$out" --no-probe --format json
 json "second run: every stage unchanged" "assert d['schema_version'] == 1 and d['tool'].startswith('regcompat '), d
-assert all(s['status'] == 'skipped' for s in d['stages']), d['stages']"
+assert all(s['status'] == 'skipped' for s in d['stages']), d['stages']
+import re
+hexd = re.compile(r'^[0-9a-f]{32}$')
+for s in d['stages']:
+    assert hexd.match(s['input_digest']) and s['inputs'], s
+    assert all(hexd.match(i['digest']) and i['path'] for i in s['inputs']), s['inputs']"
 
 # A changed policy: its generate/gate/report run again, the other policy's do not.
 cp "$root/database/real-policy-x86.yaml" "$tmp/x86.yaml"

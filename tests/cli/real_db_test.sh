@@ -87,6 +87,10 @@ expect 12 "check: real QEMU cannot load every required migration" -- \
   "$rc_bin" check --db "$db" --policy "$policy" --format json
 json "QEMU: 88 load as is, 220 need what QEMU cannot express" '
 assert d["rules"] == "qemu" and d["schema_version"] == 1 and d["checked"] == 308, d.get("counts")
+import re
+assert [i["role"] for i in d["inputs"]] == ["database", "policy"], d["inputs"]
+assert d["inputs"][0]["path"].endswith("database/real") and d["inputs"][1]["path"].endswith("real-policy.yaml"), d["inputs"]
+assert all(re.match(r"^[0-9a-f]{32}$", i["digest"]) for i in d["inputs"]), d["inputs"]
 assert d["counts"] == {"loads-as-is": 88, "loads-under-own-tolerances": 0, "fixed-by-generated-tolerances": 0, "inexpressible": 220}, d["counts"]
 M = {(m["machine_type"], m["source"], m["dest"]): m for m in d["migrations"]}
 # The issue the runtime hid: 10.2.2 refuses a 10.0.13 cortex-a57 stream (its

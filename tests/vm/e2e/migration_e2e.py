@@ -288,7 +288,7 @@ class E2E:
             Check.that(mode(src.qmp_path) == 0o600, "control socket is mode 0600", oct(mode(src.qmp_path)))
             second = subprocess.run([self.regvm] + self.args(a) + ["--qmp", "unix:" + src.qmp_path],
                                     capture_output=True, text=True, timeout=60)
-            Check.that(second.returncode == 3 and "in use by another process" in second.stderr and
+            Check.that(second.returncode == 122 and "in use by another process" in second.stderr and
                        src.qmp.execute("query-status")["status"] == "running",
                        "a second regvm on the same control socket is refused; the first keeps it",
                        "rc %d: %s" % (second.returncode, second.stderr))

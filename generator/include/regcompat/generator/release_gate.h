@@ -23,9 +23,9 @@
 
 namespace regcompat::generator {
 
+// The verdict's bits, abidiff's change bits (regcompat check's exit status:
+// 0 ship, 4 ship with the generated tables, 12 do not ship).
 enum GateBits : int {
-  kGateError = 1,
-  kGateUsage = 2,
   kGateChange = 4,
   kGateIncompatible = 8,
 };
@@ -46,6 +46,12 @@ struct GateOptions {
   std::optional<std::map<std::string, db::CompatFile>> current;
   // The regcompat version that judged, recorded in the JSON ("tool").
   std::string tool_version;
+  // What it judged: each input (role "database", "policy", "compat") with
+  // its path and content digest, recorded in the JSON ("inputs").
+  struct Input {
+    std::string role, path, digest;
+  };
+  std::vector<Input> inputs;
 };
 
 struct ResponsibleRegister {

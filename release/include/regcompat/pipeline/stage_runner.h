@@ -25,6 +25,10 @@ struct StageResult {
   double seconds = 0;
   std::filesystem::path log;
   std::string error;  // Failed: what happened, with the stage's inputs and log
+  // Each input's content digest (InputDigest::hex) and the stamp over them,
+  // the command and the tool version: what the stage ran (or was skipped) on.
+  std::vector<std::pair<std::filesystem::path, std::string>> inputs;
+  std::string input_digest;
 };
 
 struct RunSummary {
