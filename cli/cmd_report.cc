@@ -2,10 +2,12 @@
 // matrices, register deltas per release, table entries, register-set sizes,
 // pools) with the release gate's verdict, and optionally the gate's JSON
 // from the same analysis, so that a pipeline gets both from one run.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include "command.h"
+#include "register_lookup.h"
 #include "gen_support.h"
 #include "regcompat/db/atomic_file.h"
 #include "regcompat/db/file_text.h"
@@ -43,7 +45,34 @@ bool flag(const json::Value *v) { return v && v->isBool() && v->asBool(); }
 
 // A section of the page per `regcompat pipeline vm-run` result: which
 // migrations loaded, which failed and on what, and where the guest finished.
-generator::HtmlSection vmSection(const std::string &path) {
+// A regvm message names a register by index and encoding ("0x603000000013c021
+// (S3_0_C0_C4_1)"); the report names it too, from the database's catalogue:
+// "0x603000000013c021 ID_AA64PFR1_EL1 (S3_0_C0_C4_1)".
+std::string withRegisterNames(const std::string &line, const RegisterLookup &lookup) {
+  auto isHex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  std::string out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    const bool index_here = line.compare(i, 2, "0x") == 0 && i + 18 <= line.size() &&
+                            std::all_of(line.begin() + static_cast<long>(i) + 2,
+                                        line.begin() + static_cast<long>(i) + 18, isHex) &&
+                            (i + 18 == line.size() || !isHex(line[i + 18])) && (i == 0 || !isHex(line[i - 1]));
+    if (!index_here) {
+      out += line[i++];
+      continue;
+    }
+    const std::string index = line.substr(i, 18);
+    out += index;
+    i += 18;
+    auto id = RegisterId::fromIndex(std::stoull(index, nullptr, 16));
+    if (!id) continue;
+    const auto name = lookup.nameOf(id.value());
+    if (name && line.compare(i, name->size() + 1, " " + *name) != 0) out += " " + *name;
+  }
+  return out;
+}
+
+generator::HtmlSection vmSection(const std::string &path, const RegisterLookup &lookup) {
   const json::Value d = readJsonOrThrow(path);
   generator::HtmlSection section;
   const std::string name = std::filesystem::path(path).stem().string();
@@ -60,10 +89,10 @@ generator::HtmlSection vmSection(const std::string &path) {
               str(a.find("from")) + " -> " + str(a.find("to")) + ": " + str(a.find("status")) +
               "; guest finished on the " + str(a.find("finished_on")) +
               (flag(a.find("console_matches")) ? ", console output as unmigrated" : ", console output DIFFERS");
-      if (const json::Value *p = a.find("problem")) text += "\n  problem: " + str(p);
+      if (const json::Value *p = a.find("problem")) text += "\n  problem: " + withRegisterNames(str(p), lookup);
       if (str(a.find("status")) == "fails")
         if (const auto *errors = a.find("errors") && a.find("errors")->isArray() ? &a.find("errors")->asArray() : nullptr)
-          for (const json::Value &e : *errors) text += "\n  " + str(&e);
+          for (const json::Value &e : *errors) text += "\n  " + withRegisterNames(str(&e), lookup);
     }
   }
   section.text = text;
@@ -127,7 +156,8 @@ void run(const ReportOptions &opt) {
   html.gate = &gate.value();
   html.gate_options = &gate_options;
   if (!opt.real_qemu.empty()) html.extra_sections.push_back(realQemuSection(opt.real_qemu));
-  for (const auto &path : opt.vm_results) html.extra_sections.push_back(vmSection(path));
+  const RegisterLookup lookup(inputs.database);
+  for (const auto &path : opt.vm_results) html.extra_sections.push_back(vmSection(path, lookup));
   writeOutput(opt.out, generator::emitHtmlReport(analysis, html));
   if (!opt.json.empty()) writeOutput(opt.json, generator::renderGateJson(analysis, gate_options, *gate));
 }

@@ -65,4 +65,11 @@ fi
 for f in report/real-policy.html gate/real-policy.json generated/real-policy/compat_tables.h; do
   if [ -s "$out/$f" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $f not written"; fi
 done
+# The report's VM section names the registers regvm's messages give by index.
+if grep -q "0x40200000200e0298 BOGUS_DBGDTR_EL0 (p14,3,c0,c5,0,ns)" "$out/report/real-policy.html" &&
+   grep -q "0x603000000013c021 ID_AA64PFR1_EL1 (S3_0_C0_C4_1)" "$out/report/real-policy.html"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); echo "FAIL: the report's VM section does not name the registers"
+fi
 finish
