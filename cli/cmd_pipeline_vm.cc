@@ -33,6 +33,7 @@ void addVmRunSubcommand(CLI::App &pipeline, int &exitCode) {
   cmd->add_option("--timeout", opt->timeout_seconds, "Seconds a VM may take")->capture_default_str();
   cmd->add_option("--out", *out, "Write the JSON results here ('-': stdout)")->required();
   cmd->callback([opt, out, &exitCode] {
+    opt->progress = [](const std::string &line) { std::cerr << "vm-run: " << line << std::endl; };
     auto result = pipeline::runVmMigrations(*opt);
     if (!result) throw CommandError(kExitNo, result.error());
     const std::string json = pipeline::toJson(*opt, result.value());

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -184,7 +185,19 @@ class Runner {
       // stage leaves no half-written output for a later stage to read.
       const fs::path partial =
           stage.stdout_file.empty() ? fs::path() : fs::path(stage.stdout_file.string() + ".partial");
-      CommandOutcome outcome = runCommand(stage.argv, result.log, partial);
+      // A stage that runs long reports every few seconds, with the last
+      // line its log gained (the VM runs say which migration they are at).
+      Heartbeat heartbeat;
+      heartbeat.every_seconds = options_.heartbeat_seconds;
+      if (options_.heartbeat_seconds > 0)
+        heartbeat.tick = [&](double elapsed) {
+          const std::string last = lastLogLine(result.log);
+          char secs[32];
+          std::snprintf(secs, sizeof secs, "%.0f s", elapsed);
+          std::lock_guard lock(mutex_);
+          report("      " + stage.title + ": running, " + secs + (last.empty() ? "" : ": " + last));
+        };
+      CommandOutcome outcome = runCommand(stage.argv, result.log, partial, &heartbeat);
       const bool ok = outcome.exited(0) ||
                       (outcome.started && outcome.signal == 0 &&
                        std::count(stage.ok_exit_codes.begin(), stage.ok_exit_codes.end(),
@@ -257,6 +270,16 @@ class Runner {
     for (const auto &out : stage.output_dirs) d.addPath(out);
     if (!stage.stdout_file.empty()) d.addPath(stage.stdout_file);
     return d.hex();
+  }
+
+  // The log's last non-empty line, at most 120 characters.
+  static std::string lastLogLine(const fs::path &log) {
+    std::ifstream in(log, std::ios::binary);
+    std::string line, last;
+    while (std::getline(in, line))
+      if (!line.empty()) last = line;
+    if (last.size() > 120) last = last.substr(0, 117) + "...";
+    return last;
   }
 
   static std::string logTail(const fs::path &log) {

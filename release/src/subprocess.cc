@@ -13,7 +13,7 @@ std::string CommandOutcome::describe() const {
 }
 
 CommandOutcome runCommand(const std::vector<std::string> &argv, const std::filesystem::path &log,
-                          const std::filesystem::path &stdout_to) {
+                          const std::filesystem::path &stdout_to, const Heartbeat *heartbeat) {
   CommandOutcome outcome;
   auto child = ChildProcess::start(argv, stdout_to.empty() ? log : stdout_to, log);
   if (!child) {
@@ -21,7 +21,20 @@ CommandOutcome runCommand(const std::vector<std::string> &argv, const std::files
     return outcome;
   }
   outcome.started = true;
-  const int status = child.value().waitForExit();
+  int status = 0;
+  if (heartbeat == nullptr || !heartbeat->tick) {
+    status = child.value().waitForExit();
+  } else {
+    double elapsed = 0;
+    for (;;) {
+      if (const auto done = child.value().wait(heartbeat->every_seconds)) {
+        status = *done;
+        break;
+      }
+      elapsed += heartbeat->every_seconds;
+      heartbeat->tick(elapsed);
+    }
+  }
   if (status < 0) {
     outcome.started = false;
     outcome.error = "lost track of the process (waitpid failed)";

@@ -149,13 +149,25 @@ Result<VmRunResult> runVmMigrations(const VmRunOptions &options) {
   VmStage stage(options);
   const Platform source{options.source_release, options.source_kernel};
   const Platform dest{options.dest_release, options.dest_kernel};
+  auto say = [&options](const std::string &line) {
+    if (options.progress) options.progress(line);
+  };
+  say("reference run (no migration) on " + source.label());
   auto reference = stage.reference(source);
   if (!reference) return fail(reference.error());
   VmRunResult result;
   result.reference_console = reference.value();
   for (bool with_table : {false, true}) {
-    result.attempts.push_back(stage.attempt("forward", source, dest, with_table, result.reference_console));
-    result.attempts.push_back(stage.attempt("backward", dest, source, with_table, result.reference_console));
+    for (const bool forward : {true, false}) {
+      const std::string direction = forward ? "forward" : "backward";
+      const Platform &from = forward ? source : dest;
+      const Platform &to = forward ? dest : source;
+      const std::string what = direction + (with_table ? " with the table: " : " without a table: ") + from.label() +
+                               " -> " + to.label();
+      say(what + " ...");
+      result.attempts.push_back(stage.attempt(direction, from, to, with_table, result.reference_console));
+      say(what + ": " + result.attempts.back().status);
+    }
   }
   result.ok = true;
   for (const auto &a : result.attempts) result.ok = result.ok && a.problem.empty();

@@ -38,6 +38,9 @@ fi
 
 expect 0 "the shipped pipeline runs end to end" -- \
   "$rc_bin" pipeline run "$pipeline" --out "$out" --regvm "$regvm" --guest-dir "$guests"
+# A VM stage (about 10 s) shows its progress while it runs: the heartbeat
+# with the migration its log is at, not seconds of silence.
+contains "(virt-10.0): running, 5 s: vm-run: " "the VM stage reports its progress while it runs"
 cp "$out/vm/dbgdtr-tcg.json" "$tmp/out" 2>/dev/null
 json "aarch64: fails without the table both ways (DBGDTRTX named backward), loads with it, same console" "
 att = {(a['direction'], a['with_table']): a for a in d['attempts']}

@@ -46,6 +46,8 @@ struct RunnerOptions {
   std::string tool_version;
   // Progress events, one line each ("[3/9] generate real-distro: ran (1.2 s)").
   std::function<void(const std::string &)> progress;
+  // A stage still running reports every this many seconds (0: never).
+  double heartbeat_seconds = 5;
 };
 
 // Validates the plan first (unique ids, known `after` ids, no cycle): a bad

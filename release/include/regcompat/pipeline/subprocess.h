@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,16 @@ struct CommandOutcome {
   std::string describe() const;
 };
 
+// Called every `every_seconds` while the command runs, with the time so far:
+// a long stage shows it is alive (and what it is doing) instead of silence.
+struct Heartbeat {
+  double every_seconds = 5;
+  std::function<void(double elapsed_seconds)> tick;
+};
+
 // stdout and stderr both go to `log` (truncated first), or stdout to
 // `stdout_to` when given; stdin is /dev/null.
 CommandOutcome runCommand(const std::vector<std::string> &argv, const std::filesystem::path &log,
-                          const std::filesystem::path &stdout_to = {});
+                          const std::filesystem::path &stdout_to = {}, const Heartbeat *heartbeat = nullptr);
 
 } // namespace regcompat::pipeline

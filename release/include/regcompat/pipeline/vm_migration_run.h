@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct VmRunOptions {
   std::string source_release, source_kernel, dest_release, dest_kernel;
   double migrate_after_seconds = 0.5;  // guest run time before `migrate`
   int timeout_seconds = 600;           // per regvm process
+  // One line as each run starts and ends ("forward without a table: ...").
+  std::function<void(const std::string &)> progress;
 };
 
 struct MigrationAttempt {
