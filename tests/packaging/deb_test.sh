@@ -78,7 +78,7 @@ expect_file "${debs[0]}" $share/database/debian-policy.yaml
 expect_file "${debs[0]}" $share/release/pipeline.yaml
 expect_file "${debs[0]}" $share/release/fetch-sources
 expect_file "${debs[0]}" $share/release/lib/debian-archive.sh
-expect_file "${debs[0]}" /usr/share/doc/regcompat/docs/qemu-cpreg-migration.md
+expect_file "${debs[0]}" /usr/share/doc/regcompat/docs/qemu-cpreg-migration.md.gz  # dh_compress
 expect_file "${debs[0]}" /usr/lib/regcompat/guests/aarch64/long_compute.elf
 grep -q "dh_auto_test" "$work/dpkg-buildpackage.log" && grep -qE "^Ok: +[1-9]" "$work/dpkg-buildpackage.log" ||
   { echo "FAIL: dh_auto_test ran no test"; exit 1; }
